@@ -1,0 +1,188 @@
+"""From an expanded graph to a report: per-layer rows, slices, roll-ups and totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .build import Graph, Node
+from .dims import is_symbolic
+from .errors import CnnCostError, suggest
+
+DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "fp64": 8}
+
+
+def dtype_bytes(dtype: str) -> int:
+    """Bytes per element of a dtype name."""
+    if dtype not in DTYPE_BYTES:
+        raise CnnCostError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPE_BYTES)}")
+    return DTYPE_BYTES[dtype]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One layer (or one rolled-up block) of a report. Counts include the batch."""
+
+    name: str
+    type: str
+    output: tuple
+    params: Any
+    buffers: Any
+    macs: Any
+    other_ops: Any
+    activation_bytes: Any
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type, "output": list(self.output),
+                "params": self.params, "macs": self.macs, "activation_bytes": self.activation_bytes,
+                "buffers": self.buffers, "other_ops": self.other_ops}
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Sums over the rows of a report."""
+
+    params: Any
+    macs: Any
+    activation_bytes: Any
+    buffers: Any = 0
+    other_ops: Any = 0
+
+    @property
+    def flops(self) -> Any:
+        """2 × MACs: the 'FLOPs' of papers that count a multiply and an add separately."""
+        return 2 * self.macs
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"params": self.params, "macs": self.macs, "activation_bytes": self.activation_bytes,
+                "buffers": self.buffers, "other_ops": self.other_ops}
+
+
+@dataclass
+class Report:
+    """Analysis of one model at one input size, batch and dtype."""
+
+    model: str
+    title: str
+    source: str
+    input: tuple
+    batch: Any
+    dtype: str
+    rows: list[Row]
+    totals: Totals
+    symbolic: bool
+    nodes: list[Node] = field(repr=False, default_factory=list)
+    graph: Graph | None = field(repr=False, default=None)
+
+    @property
+    def layers(self) -> list[Row]:
+        """The rows (alias used by the Python API)."""
+        return self.rows
+
+    def to_dict(self) -> dict[str, Any]:
+        from .render import jsonable
+
+        return jsonable({
+            "model": self.model, "title": self.title, "source": self.source,
+            "input": list(self.input), "batch": self.batch, "dtype": self.dtype,
+            "layers": [r.as_dict() for r in self.rows], "totals": self.totals.as_dict(),
+        })
+
+    def to_json(self) -> str:
+        import json
+
+        return json.dumps(self.to_dict(), indent=2)
+
+    def to_markdown(self) -> str:
+        from .render import report_markdown
+
+        return report_markdown(self)
+
+
+def _sum(values: list[Any]) -> Any:
+    if any(is_symbolic(v) for v in values):
+        import sympy
+
+        return sympy.Add(*values)
+    return sum(values)
+
+
+def _matches(node: Node, name: str) -> bool:
+    return node.name == name or node.name.startswith(name + ".")
+
+
+def select(nodes: list[Node], start: str | None, until: str | None) -> list[Node]:
+    """The nodes from ``start`` to ``until`` (both inclusive, by name or block prefix)."""
+    lo, hi = 0, len(nodes) - 1
+    names = [n.name for n in nodes]
+    if start is not None:
+        hits = [i for i, n in enumerate(nodes) if _matches(n, start)]
+        if not hits:
+            raise CnnCostError(f"--from: no layer named {start!r}" + suggest(start, names))
+        lo = hits[0]
+    if until is not None:
+        hits = [i for i, n in enumerate(nodes) if _matches(n, until)]
+        if not hits:
+            raise CnnCostError(f"--until: no layer named {until!r}" + suggest(until, names))
+        hi = hits[-1]
+    if lo > hi:
+        raise CnnCostError(f"--from {start!r} comes after --until {until!r}")
+    return nodes[lo:hi + 1]
+
+
+def node_row(node: Node, batch: Any, nbytes: int) -> Row:
+    """The report row of one node."""
+    act = batch * node.elements * nbytes if node.allocates else 0
+    return Row(node.name, node.type, node.shape, node.params, node.buffers, batch * node.macs,
+               batch * node.other_ops, act)
+
+
+def rollup(rows: list[Row], depth: int) -> list[Row]:
+    """Merge rows sharing the first ``depth`` parts of their dotted names."""
+    if depth < 1:
+        raise CnnCostError("--depth must be at least 1")
+    groups: dict[str, list[Row]] = {}
+    for row in rows:
+        key = ".".join(row.name.split(".")[:depth])
+        groups.setdefault(key, []).append(row)
+    out = []
+    for key, group in groups.items():
+        types = {r.type for r in group}
+        out.append(Row(
+            key, group[0].type if len(types) == 1 and len(group) == 1 else f"block({len(group)})",
+            group[-1].output, _sum([r.params for r in group]), _sum([r.buffers for r in group]),
+            _sum([r.macs for r in group]), _sum([r.other_ops for r in group]),
+            _sum([r.activation_bytes for r in group]),
+        ))
+    return out
+
+
+def analyze_graph(graph: Graph, batch: Any = 1, dtype: str = "fp32", train: bool = False,
+                  start: str | None = None, until: str | None = None,
+                  only: list[str] | None = None, depth: int | None = None) -> Report:
+    """Rows and totals of a graph. ``only`` keeps rows of the given op types (totals follow)."""
+    nbytes = dtype_bytes(dtype)
+    nodes = [n for n in graph.nodes[1:] if train or not n.train_only]
+    nodes = select(nodes, start, until) if (start or until) else nodes
+    if only:
+        from .ops import OPS
+
+        for t in only:
+            if t not in OPS:
+                raise CnnCostError(f"--only: unknown layer type {t!r}" + suggest(t, list(OPS)))
+        nodes = [n for n in nodes if n.type in only]
+    rows = [node_row(n, batch, nbytes) for n in nodes]
+    totals = Totals(
+        params=_sum([r.params for r in rows]), macs=_sum([r.macs for r in rows]),
+        activation_bytes=_sum([r.activation_bytes for r in rows]),
+        buffers=_sum([r.buffers for r in rows]), other_ops=_sum([r.other_ops for r in rows]),
+    )
+    if depth is not None:
+        rows = rollup(rows, depth)
+    first = nodes[0] if nodes else None
+    in_shape = graph.input_shape
+    if start and first is not None and first.inputs:
+        in_shape = graph.nodes[first.inputs[0]].shape
+    symbolic = graph.symbolic or is_symbolic(batch)
+    return Report(graph.spec.name, graph.spec.title, graph.spec.source, in_shape, batch, dtype,
+                  rows, totals, symbolic, nodes, graph)

@@ -1,0 +1,481 @@
+"""Expand a spec into a graph of nodes, propagating shapes and costs as it goes.
+
+One pass walks the layer list: blocks are called, ``repeat``/``for``/``when`` unroll, ``parallel``
+and ``residual`` create merges, and every op node gets its output shape, parameter shapes and
+per-sample costs from its op class. Works the same for ints and sympy dims.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .dims import Shape, as_int, is_symbolic, prod
+from .errors import CnnCostError, Loc, suggest
+from .expr import compile_expr, evaluate
+from .ops import OPS, REQUIRED, Op
+from .spec import Spec
+from .yamlio import LList, LMap
+
+MAX_NODES = 100_000
+CONSTRUCTS = ("repeat", "for", "seq", "parallel", "residual", "side")
+ITEM_KEYS = ("name", "when")
+
+
+@dataclass(slots=True)
+class Node:
+    """One op application in the expanded graph. Costs are per sample."""
+
+    index: int
+    name: str
+    type: str
+    op: Op | None
+    args: dict[str, Any]
+    inputs: tuple[int, ...]
+    shape: Shape
+    train_only: bool = False
+    loc: Loc | None = None
+    param_shapes: dict[str, tuple] = field(default_factory=dict)
+    buffer_shapes: dict[str, tuple] = field(default_factory=dict)
+    macs: Any = 0
+    other_ops: Any = 0
+    allocates: bool = True
+
+    @property
+    def params(self) -> Any:
+        """Learnable parameter count."""
+        return sum((prod(s) for s in self.param_shapes.values()), 0)
+
+    @property
+    def buffers(self) -> Any:
+        """Buffer element count (BN running statistics)."""
+        return sum((prod(s) for s in self.buffer_shapes.values()), 0)
+
+    @property
+    def elements(self) -> Any:
+        """Output elements per sample."""
+        return prod(self.shape)
+
+
+@dataclass
+class Graph:
+    """The expanded network; ``nodes[0]`` is the input."""
+
+    spec: Spec
+    input_shape: Shape
+    nodes: list[Node]
+    output: int
+    symbolic: bool
+    env: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+@dataclass
+class _Scope:
+    prefix: str
+    counter: list[int] = field(default_factory=lambda: [0])
+
+    def name_for(self, explicit: str | None) -> str:
+        index = self.counter[0]
+        self.counter[0] += 1
+        return self.prefix + (explicit if explicit is not None else str(index))
+
+    def child(self, name: str) -> _Scope:
+        return _Scope(name + ".")
+
+
+def make_symbol(name: str) -> Any:
+    """A positive integer sympy symbol (imports sympy on first use)."""
+    import sympy
+
+    return sympy.Symbol(name, positive=True, integer=True)
+
+
+def _free_to_symbols(text: str, env: dict[str, Any]) -> dict[str, Any]:
+    """Env extended with a symbol for every free name of ``text`` that env lacks."""
+    names = compile_expr(text).names
+    missing = [n for n in names if n not in env]
+    if not missing:
+        return env
+    return {**env, **{n: make_symbol(n) for n in missing}}
+
+
+def parse_value(text: str, env: dict[str, Any] | None = None) -> Any:
+    """Evaluate a command-line value (``--set``, ``--input`` parts); free names become symbols."""
+    env = env or {}
+    if not text.strip():
+        raise CnnCostError("empty value")
+    return compile_expr(text)(_free_to_symbols(text, env))
+
+
+def parse_input(text: str) -> list[str]:
+    """Split ``3x224x224``, ``3xHxW`` or ``3,H,W`` into three expression strings."""
+    parts = [p.strip() for p in (text.split(",") if "," in text else text.split("x"))]
+    if len(parts) != 3 or not all(parts):
+        raise CnnCostError(f"--input must look like 3x224x224 or 3xHxW, got {text!r}")
+    return parts
+
+
+class Builder:
+    """Walks a spec and appends nodes."""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.nodes: list[Node] = []
+        self.stack: list[str] = []
+
+    # ---- nodes --------------------------------------------------------------------------
+    def _append(self, node: Node) -> int:
+        if len(self.nodes) >= MAX_NODES:
+            raise CnnCostError(f"network expands to more than {MAX_NODES:,} layers")
+        self.nodes.append(node)
+        return node.index
+
+    def op_node(self, op: Op, args: dict[str, Any], inputs: list[int], name: str,
+                loc: Loc | None, train_only: bool) -> int:
+        ins = [self.nodes[i].shape for i in inputs]
+        a = op.prepare(args, ins)
+        out = tuple(as_int(d) for d in op.shape(a, ins))
+        node = Node(
+            index=len(self.nodes), name=name, type=op.name, op=op, args=a, inputs=tuple(inputs),
+            shape=out, train_only=train_only, loc=loc,
+            param_shapes=op.param_shapes(a, ins, out), buffer_shapes=op.buffer_shapes(a, ins, out),
+            macs=op.macs(a, ins, out), other_ops=op.other_ops(a, ins, out),
+            allocates=op.allocates(a),
+        )
+        return self._append(node)
+
+    # ---- items --------------------------------------------------------------------------
+    def seq(self, items: Any, x: int, scope: _Scope, env: dict[str, Any], train: bool,
+            where: Loc | None) -> int:
+        if not isinstance(items, LList):
+            raise CnnCostError("expected a list of layers", getattr(items, "loc", where))
+        for item, loc in zip(items, items.marks):
+            x = self.item(item, loc, x, scope, env, train)
+        return x
+
+    def item(self, item: Any, loc: Loc, x: int, scope: _Scope, env: dict[str, Any],
+             train: bool) -> int:
+        if isinstance(item, str):
+            kind, value, name = item, None, None
+        elif isinstance(item, LMap):
+            keys = [k for k in item if k not in ITEM_KEYS]
+            if len(keys) != 1:
+                what = "no op" if not keys else f"several ops ({', '.join(map(str, keys))})"
+                raise CnnCostError(f"a layer needs exactly one op or construct, found {what}", loc)
+            kind, value = str(keys[0]), item[keys[0]]
+            name = item.get("name")
+            if name is not None and (not isinstance(name, (str, int)) or isinstance(name, bool)
+                                     or not str(name) or "." in str(name)):
+                raise CnnCostError("'name' must be a word without dots", loc)
+            name = None if name is None else str(name)
+            if "when" in item:
+                try:
+                    cond = evaluate(item["when"], env)
+                except CnnCostError as exc:
+                    raise exc.with_context(loc, scope.prefix + (name or "?")) from None
+                if is_symbolic(cond):
+                    raise CnnCostError("'when' condition depends on symbols", loc)
+                if not cond:
+                    return x
+        else:
+            raise CnnCostError(f"a layer must be an op name or a mapping, got {item!r}", loc)
+        try:
+            return self._dispatch(kind, value, name, loc, x, scope, env, train)
+        except CnnCostError as exc:
+            raise exc.with_context(loc, scope.prefix + (name or kind)) from None
+        except RecursionError:
+            raise CnnCostError("blocks nest too deeply", loc) from None
+
+    def _dispatch(self, kind: str, value: Any, name: str | None, loc: Loc, x: int,
+                  scope: _Scope, env: dict[str, Any], train: bool) -> int:
+        if kind in OPS:
+            return self._op(OPS[kind], value, name, loc, x, scope, env, train)
+        if kind in self.spec.blocks:
+            return self._call(kind, value, name, loc, x, scope, env, train)
+        handler = getattr(self, "_c_" + kind, None) if kind in CONSTRUCTS else None
+        if handler is None:
+            choices = list(OPS) + list(self.spec.blocks) + list(CONSTRUCTS)
+            raise CnnCostError(f"unknown op or block {kind!r}" + suggest(kind, choices), loc)
+        return handler(value, name, loc, x, scope, env, train)
+
+    def _op(self, op: Op, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
+            env: dict[str, Any], train: bool) -> int:
+        if op.arity != 1:
+            raise CnnCostError(f"{op.name!r} merges branches; use it as 'merge:' of parallel or "
+                               "residual", loc)
+        path = scope.name_for(name)
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise CnnCostError(f"arguments of {op.name!r} must be a mapping like "
+                               f"{{{next(iter(op.args), 'k')}: ...}}", loc)
+        shape = self.nodes[x].shape
+        local = {**env, "in.c": shape[0]}
+        if len(shape) == 3:
+            local["in.h"], local["in.w"] = shape[1], shape[2]
+        args: dict[str, Any] = {}
+        for key, raw in value.items():
+            canon = op.aliases.get(key, key)
+            if canon not in op.args:
+                raise CnnCostError(f"unknown argument {key!r} of {op.name!r}"
+                                   + suggest(str(key), list(op.args) + list(op.aliases)),
+                                   getattr(value, "key_locs", {}).get(key, loc), path)
+            if canon in args:
+                raise CnnCostError(f"argument {canon!r} of {op.name!r} given twice", loc, path)
+            if isinstance(raw, str) and raw in op.literals.get(canon, ()):
+                args[canon] = raw
+            else:
+                args[canon] = evaluate(raw, local)
+        for key, default in op.args.items():
+            if key not in args:
+                if default is REQUIRED:
+                    raise CnnCostError(f"{op.name!r} needs argument {key!r}", loc, path)
+                args[key] = default
+        try:
+            return self.op_node(op, args, [x], path, loc, train)
+        except CnnCostError as exc:
+            raise exc.with_context(loc, path) from None
+
+    def _call(self, block_name: str, value: Any, name: str | None, loc: Loc, x: int,
+              scope: _Scope, env: dict[str, Any], train: bool) -> int:
+        block = self.spec.blocks[block_name]
+        if block_name in self.stack:
+            chain = " -> ".join([*self.stack, block_name])
+            raise CnnCostError(f"recursive block use: {chain}", loc)
+        declared = block.get("args") or {}
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise CnnCostError(f"arguments of block {block_name!r} must be a mapping", loc)
+        shape = self.nodes[x].shape
+        local = {**env, "in.c": shape[0]}
+        if len(shape) == 3:
+            local["in.h"], local["in.w"] = shape[1], shape[2]
+        bound: dict[str, Any] = {}
+        for key, raw in value.items():
+            if key not in declared:
+                raise CnnCostError(f"block {block_name!r} has no argument {key!r}"
+                                   + suggest(str(key), list(declared)), loc)
+            bound[key] = evaluate(raw, local)
+        for key, default in declared.items():
+            if key not in bound:
+                if default is None:
+                    raise CnnCostError(f"block {block_name!r} needs argument {key!r}", loc)
+                bound[key] = evaluate(default, {**self.globals, **bound})
+        inner_env = {**self.globals, **bound}
+        inline = block.get("inline", False)
+        inner = scope if inline else scope.child(scope.name_for(name))
+        self.stack.append(block_name)
+        try:
+            return self.seq(block["body"], x, inner, inner_env, train, loc)
+        finally:
+            self.stack.pop()
+
+    # ---- constructs -----------------------------------------------------------------------
+    def _fields(self, value: Any, loc: Loc, kind: str, allowed: tuple[str, ...],
+                required: tuple[str, ...] = ()) -> LMap:
+        if not isinstance(value, LMap):
+            raise CnnCostError(f"{kind!r} needs a mapping with {', '.join(required or allowed)}",
+                               loc)
+        for key in value:
+            if key not in allowed:
+                raise CnnCostError(f"unknown key {key!r} in {kind!r}" + suggest(str(key), allowed),
+                                   value.key_locs.get(key, loc))
+        for key in required:
+            if key not in value:
+                raise CnnCostError(f"{kind!r} needs {key!r}", value.loc)
+        return value
+
+    def _count(self, raw: Any, env: dict[str, Any], what: str, loc: Loc) -> int:
+        n = evaluate(raw, env)
+        if isinstance(n, float) and n.is_integer():
+            n = int(n)
+        if is_symbolic(n) or isinstance(n, bool) or not isinstance(n, int):
+            raise CnnCostError(f"{what} must be a whole number, got {n}", loc)
+        if n < 0:
+            raise CnnCostError(f"{what} must not be negative, got {n}", loc)
+        if n > MAX_NODES:
+            raise CnnCostError(f"{what} {n:,} is over the limit of {MAX_NODES:,} layers", loc)
+        return n
+
+    def _c_repeat(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
+                  env: dict[str, Any], train: bool) -> int:
+        f = self._fields(value, loc, "repeat", ("n", "body", "var"), ("n", "body"))
+        n = self._count(f["n"], env, "repeat count n", f.loc)
+        var = f.get("var")
+        for i in range(n):
+            x = self.seq(f["body"], x, scope, {**env, var: i} if var else env, train, f.loc)
+        return x
+
+    def _c_for(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
+               env: dict[str, Any], train: bool) -> int:
+        f = self._fields(value, loc, "for", ("var", "in", "body", "index"), ("var", "in", "body"))
+        seq = evaluate(f["in"], env)
+        if not isinstance(seq, list):
+            raise CnnCostError("'for' needs a list to walk over in 'in'", f.loc)
+        for i, item in enumerate(seq):
+            local = {**env, str(f["var"]): item}
+            if f.get("index"):
+                local[str(f["index"])] = i
+            x = self.seq(f["body"], x, scope, local, train, f.loc)
+        return x
+
+    def _c_seq(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
+               env: dict[str, Any], train: bool) -> int:
+        body = value.get("body") if isinstance(value, LMap) else value
+        return self.seq(body, x, scope.child(scope.name_for(name)), env, train, loc)
+
+    def _c_side(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
+                env: dict[str, Any], train: bool) -> int:
+        f = self._fields(value, loc, "side", ("body", "train_only"), ("body",))
+        train_only = f.get("train_only", True)
+        if not isinstance(train_only, bool):
+            raise CnnCostError("'train_only' must be true or false", f.loc)
+        self.seq(f["body"], x, scope.child(scope.name_for(name)), env, train or train_only, f.loc)
+        return x
+
+    def _merge(self, how: Any, inputs: list[int], scope: _Scope, name: str | None, loc: Loc,
+               train: bool, inplace: Any) -> int:
+        if how not in ("concat", "add", "mul"):
+            raise CnnCostError(f"merge must be concat, add or mul, got {how!r}", loc)
+        args = {} if how == "concat" else {"inplace": inplace}
+        return self.op_node(OPS[how], args, inputs, scope.prefix + (name or how), loc, train)
+
+    def _c_parallel(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
+                    env: dict[str, Any], train: bool) -> int:
+        f = self._fields(value, loc, "parallel", ("branches", "merge", "inplace"),
+                         ("branches", "merge"))
+        outer = scope.child(scope.name_for(name)) if name else scope
+        branches = f["branches"]
+        outs: list[int] = []
+        if isinstance(branches, LMap):
+            for bname, body in branches.items():
+                where = branches.key_locs.get(bname, f.loc)
+                outs.append(self.seq(body, x, outer.child(outer.prefix + str(bname)), env, train,
+                                     where))
+        elif isinstance(branches, LList):
+            for body, where in zip(branches, branches.marks):
+                outs.append(self.seq(body, x, outer.child(outer.name_for(None)), env, train, where))
+        else:
+            raise CnnCostError("'branches' must be a list of layer lists or a mapping", f.loc)
+        if len(outs) < 2:
+            raise CnnCostError("'parallel' needs at least two branches", f.loc)
+        return self._merge(f["merge"], outs, outer, None, f.loc, train, f.get("inplace", False))
+
+    def _c_residual(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
+                    env: dict[str, Any], train: bool) -> int:
+        f = self._fields(value, loc, "residual",
+                         ("body", "shortcut", "merge", "stride", "shortcut_bn", "shortcut_name",
+                          "inplace"), ("body",))
+        inner = scope.child(scope.name_for(name)) if name else scope
+        y = self.seq(f["body"], x, inner, env, train, f.loc)
+        sc_name = str(f.get("shortcut_name", "downsample"))
+        shortcut = f.get("shortcut", "identity")
+        merge = f.get("merge", "add")
+        sc_scope = inner.child(inner.prefix + sc_name)
+        if shortcut == "auto":
+            shortcut = "identity" if self._same(self.nodes[x].shape, self.nodes[y].shape) else \
+                "project"
+        if shortcut == "identity":
+            s = x
+        elif shortcut == "project":
+            stride = evaluate(f.get("stride", 1), env)
+            s = self.op_node(OPS["conv"], {**OPS["conv"].args, "c": self.nodes[y].shape[0],
+                                           "k": 1, "s": stride, "bias": False},
+                             [x], sc_scope.name_for(None), f.loc, train)
+            if f.get("shortcut_bn", True):
+                s = self.op_node(OPS["bn"], dict(OPS["bn"].args), [s], sc_scope.name_for(None),
+                                 f.loc, train)
+        elif isinstance(shortcut, LList):
+            s = self.seq(shortcut, x, sc_scope, env, train, f.loc)
+        else:
+            raise CnnCostError("'shortcut' must be identity, auto, project or a list of layers",
+                               f.loc)
+        inputs = [s, y] if merge == "concat" else [y, s]
+        return self._merge(merge, inputs, inner, None, f.loc, train, f.get("inplace", False))
+
+    @staticmethod
+    def _same(a: Shape, b: Shape) -> bool:
+        from .ops.merge import same_dim
+
+        return len(a) == len(b) and all(same_dim(p, q) for p, q in zip(a, b))
+
+    # ---- entry -----------------------------------------------------------------------------
+    def run(self, input_shape: Shape, env: dict[str, Any]) -> int:
+        self.globals = env
+        self.nodes.append(Node(0, "input", "input", None, {}, (), input_shape, allocates=True))
+        return self.seq(self.spec.layers, 0, _Scope(""), env, False, self.spec.layers.loc)
+
+
+def environment(spec: Spec, sets: dict[str, Any] | None = None, input: str | None = None,
+                symbolic: bool = False) -> tuple[dict[str, Any], Shape]:
+    """Bind symbols and params (with ``--set`` overrides); return (env, input shape)."""
+    sets = dict(sets or {})
+    input_parts = parse_input(input) if input is not None else None
+    input_names: set[str] = set()
+    for part in input_parts or []:
+        input_names |= compile_expr(part).names
+    spec_input_names: set[str] = set()
+    for part in spec.input:
+        if isinstance(part, str):
+            spec_input_names |= compile_expr(part).names
+    for key in sets:
+        if key not in spec.params and key not in spec.symbols and key not in input_names | \
+                spec_input_names:
+            known = list(spec.params) + list(spec.symbols)
+            raise CnnCostError(f"--set {key}: {spec.name!r} has no param or symbol {key!r}"
+                               + suggest(key, known))
+    env: dict[str, Any] = {}
+    for name, default in spec.symbols.items():
+        if name in sets:
+            env[name] = sets[name]
+        elif name in input_names or default is None or symbolic:
+            env[name] = make_symbol(name)
+        else:
+            env[name] = evaluate(default, env)
+    if input_parts is None:
+        input_names |= spec_input_names
+    for name in sorted(input_names):
+        if name not in env and name not in spec.params:
+            env[name] = sets[name] if name in sets else make_symbol(name)
+    for name, raw in spec.params.items():
+        if name in sets:
+            env[name] = sets[name]
+            continue
+        try:
+            env[name] = evaluate(raw, env)
+        except CnnCostError as exc:
+            raise exc.with_context(spec.locs.get("params")) from None
+    parts = input_parts if input_parts is not None else spec.input
+    shape: list[Any] = []
+    for part in parts:
+        try:
+            value = evaluate(part, env)
+        except CnnCostError as exc:
+            raise exc.with_context(spec.locs.get("input")) from None
+        value = as_int(value)
+        if isinstance(value, bool) or not (isinstance(value, int) or is_symbolic(value)):
+            raise CnnCostError(f"input sizes must be whole numbers, got {value!r}",
+                               spec.locs.get("input"))
+        if isinstance(value, int) and value < 1:
+            raise CnnCostError(f"input sizes must be at least 1, got {value}",
+                               spec.locs.get("input"))
+        shape.append(value)
+    return env, tuple(shape)
+
+
+def build(spec: Spec, sets: dict[str, Any] | None = None, input: str | None = None,
+          symbolic: bool = False) -> Graph:
+    """Expand ``spec`` into a :class:`Graph` at the given input size and settings."""
+    env, shape = environment(spec, sets, input, symbolic)
+    builder = Builder(spec)
+    out = builder.run(shape, env)
+    is_sym = any(is_symbolic(d) for d in shape) or any(
+        is_symbolic(n.macs) or any(is_symbolic(d) for d in n.shape) or is_symbolic(n.params)
+        for n in builder.nodes
+    )
+    return Graph(spec, shape, builder.nodes, out, is_sym, env)

@@ -1,0 +1,36 @@
+"""Option declarations shared by several commands."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+Input = Annotated[Optional[str], typer.Option("--input", "-i", help="CxHxW, e.g. 3x224x224 or 3xHxW (symbols)")]
+Batch = Annotated[str, typer.Option("--batch", "-b", help="batch size N (a number or a symbol)")]
+Dtype = Annotated[str, typer.Option("--dtype", help="fp32, fp16, bf16 or int8")]
+Set = Annotated[Optional[list[str]], typer.Option("--set", "-s", help="override a spec param or symbol: K=V")]
+Format = Annotated[str, typer.Option("--format", "-f", help="table, markdown, json, csv or html")]
+Train = Annotated[bool, typer.Option("--train", help="include training-only layers (auxiliary heads)")]
+Until = Annotated[Optional[str], typer.Option("--until", help="stop after this layer or block (inclusive)")]
+From = Annotated[Optional[str], typer.Option("--from", help="start at this layer or block")]
+Only = Annotated[Optional[str], typer.Option("--only", help="keep rows of these op types, e.g. conv,linear")]
+Depth = Annotated[Optional[int], typer.Option("--depth", "-d", help="roll rows up to this many name parts")]
+Exact = Annotated[bool, typer.Option("--exact", help="exact integers instead of K/M/G units")]
+Symbolic = Annotated[bool, typer.Option("--symbolic", help="keep the spec's symbols (H, W, ...) symbolic")]
+
+
+def split_types(only: str | None) -> list[str] | None:
+    """'conv, linear' -> ['conv', 'linear']."""
+    if not only:
+        return None
+    return [t.strip() for t in only.split(",") if t.strip()]
+
+
+def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
+    """Refuse unknown --format values with the list of choices."""
+    from ..errors import CnnCostError
+
+    if fmt not in allowed:
+        raise CnnCostError(f"unknown --format {fmt!r}; choose one of {', '.join(allowed)}")
+    return fmt

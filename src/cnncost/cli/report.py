@@ -1,0 +1,68 @@
+"""``cnncost list``, ``report`` and ``compare``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .app import app, emit
+from .options import (Batch, Depth, Dtype, Exact, Format, From, Input, Only, Set, Symbolic, Train,
+                      Until, check_format, split_types)
+
+FORMATS = ("table", "markdown", "json", "csv", "html")
+
+
+@app.command("list")
+def list_models(fmt: Format = "table") -> None:
+    """List every bundled model with its title and source."""
+    from ..spec import load_spec, model_names
+
+    check_format(fmt, ("table", "markdown", "json"))
+    specs = [load_spec(name) for name in model_names()]
+    if fmt == "json":
+        import json
+
+        emit(json.dumps([{"model": s.name, "title": s.title, "source": s.source} for s in specs],
+                        indent=2))
+        return
+    from tabulate import tabulate
+
+    rows = [[s.name, s.title, s.source] for s in specs]
+    emit(tabulate(rows, headers=["model", "title", "source"],
+                  tablefmt="github" if fmt == "markdown" else "simple", maxcolwidths=[None, 40, 70]))
+
+
+@app.command()
+def report(
+    model: Annotated[str, typer.Argument(help="bundled model name or spec file path")],
+    input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
+    fmt: Format = "table", train: Train = False, until: Until = None, start: From = None,
+    only: Only = None, depth: Depth = None, exact: Exact = False, symbolic: Symbolic = False,
+) -> None:
+    """Per-layer output shapes, params, MACs and activation memory, with totals."""
+    from ..api import analyze
+    from ..render import render_report
+
+    check_format(fmt, FORMATS)
+    r = analyze(model, input=input, batch=batch, dtype=dtype, set=set, train=train, start=start,
+                until=until, only=split_types(only), depth=depth, symbolic=symbolic)
+    emit(render_report(r, fmt, exact))
+
+
+@app.command()
+def compare(
+    models: Annotated[list[str], typer.Argument(help="two or more models or spec files")],
+    input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
+    fmt: Format = "table", train: Train = False, until: Until = None, start: From = None,
+    only: Only = None, exact: Exact = False, symbolic: Symbolic = False,
+) -> None:
+    """Totals of several models side by side, with ratios to the first."""
+    from ..api import analyze
+    from ..render import render_compare
+
+    check_format(fmt, FORMATS)
+    reports = [analyze(m, input=input, batch=batch, dtype=dtype, set=set, train=train,
+                       start=start, until=until, only=split_types(only), symbolic=symbolic)
+               for m in models]
+    emit(render_compare(reports, fmt, exact))

@@ -1,0 +1,53 @@
+"""The one error type for user mistakes, with an optional source location and layer path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Loc:
+    """A place in a spec file: 1-based line and column."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.col}"
+        return self.file
+
+
+class CnnCostError(Exception):
+    """A user error: bad spec, bad option, unknown model. Printed as one line, exit code 2."""
+
+    def __init__(self, message: str, loc: Loc | None = None, layer: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.loc = loc
+        self.layer = layer
+
+    def with_context(self, loc: Loc | None = None, layer: str | None = None) -> CnnCostError:
+        """Fill in location and layer where they are still unknown."""
+        if self.loc is None and loc is not None:
+            self.loc = loc
+        if self.layer is None and layer:
+            self.layer = layer
+        return self
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.loc is not None:
+            text = f"{self.loc}: {text}"
+        if self.layer:
+            text = f"{text} (in layer {self.layer})"
+        return text
+
+
+def suggest(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
+    """Return ' (did you mean X?)' for the closest choice, or ''."""
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

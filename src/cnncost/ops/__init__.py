@@ -1,0 +1,8 @@
+"""The op registry: importing this package registers every op."""
+
+from __future__ import annotations
+
+from . import activation, conv, linear, merge, norm, pool, tensor  # noqa: F401  (registration)
+from .base import OPS, REQUIRED, Op
+
+__all__ = ["OPS", "REQUIRED", "Op"]

@@ -1,0 +1,130 @@
+"""Element-wise activations. In-place ones (PyTorch ``inplace=True``) allocate nothing."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar
+
+from .base import Op, need_bool, need_float, numel, register
+
+
+class _Activation(Op):
+    args = {"inplace": None}
+    #: elementary operations per element (comparisons, exps, divides, ...)
+    cost: ClassVar[int] = 1
+
+    def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
+        out = {k: need_float(v, k) for k, v in a.items() if k != "inplace"}
+        inplace = a["inplace"]
+        out["inplace"] = self.inplace_default if inplace is None else need_bool(inplace, "inplace")
+        return out
+
+    def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
+        return self.cost * numel(out)
+
+    def fn(self, a: dict[str, Any]) -> Callable[[Any], Any]:
+        raise NotImplementedError
+
+    def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
+        x = xs[0]
+        return self.fn(a)(x).astype(x.dtype, copy=False), 0
+
+
+def _np() -> Any:
+    import numpy as np
+
+    return np
+
+
+@register
+class ReLU(_Activation):
+    name, summary, inplace_default = "relu", "max(x, 0); in place by default", True
+
+    def fn(self, a):
+        return lambda x: _np().maximum(x, 0)
+
+
+@register
+class ReLU6(_Activation):
+    name, summary, inplace_default = "relu6", "min(max(x, 0), 6); in place by default", True
+    cost = 2
+
+    def fn(self, a):
+        return lambda x: _np().clip(x, 0, 6)
+
+
+@register
+class LeakyReLU(_Activation):
+    name, summary, inplace_default = "leaky_relu", "x if x > 0 else slope*x", True
+    args = {"slope": 0.01, "inplace": None}
+    cost = 2
+
+    def fn(self, a):
+        return lambda x: _np().where(x > 0, x, a["slope"] * x)
+
+
+@register
+class ELU(_Activation):
+    name, summary, inplace_default = "elu", "x if x > 0 else alpha*(exp(x)-1)", False
+    args = {"alpha": 1.0, "inplace": None}
+    cost = 3
+
+    def fn(self, a):
+        return lambda x: _np().where(x > 0, x, a["alpha"] * (_np().exp(_np().minimum(x, 0)) - 1))
+
+
+@register
+class Sigmoid(_Activation):
+    name, summary = "sigmoid", "1/(1+exp(-x))"
+    cost = 3
+
+    def fn(self, a):
+        return lambda x: 1.0 / (1.0 + _np().exp(-x))
+
+
+@register
+class Tanh(_Activation):
+    name, summary = "tanh", "tanh(x)"
+    cost = 3
+
+    def fn(self, a):
+        return lambda x: _np().tanh(x)
+
+
+@register
+class SiLU(_Activation):
+    name, summary, inplace_default = "silu", "x*sigmoid(x) (swish); in place by default", True
+    cost = 4
+
+    def fn(self, a):
+        return lambda x: x / (1.0 + _np().exp(-x))
+
+
+@register
+class HardSigmoid(_Activation):
+    name, summary = "hardsigmoid", "relu6(x+3)/6"
+    cost = 3
+
+    def fn(self, a):
+        return lambda x: _np().clip(x + 3.0, 0.0, 6.0) / 6.0
+
+
+@register
+class HardSwish(_Activation):
+    name, summary, inplace_default = "hardswish", "x*relu6(x+3)/6; in place by default", True
+    cost = 4
+
+    def fn(self, a):
+        return lambda x: x * _np().clip(x + 3.0, 0.0, 6.0) / 6.0
+
+
+@register
+class GELU(_Activation):
+    name, summary = "gelu", "x*Phi(x) (exact, erf form)"
+    cost = 5
+
+    def fn(self, a):
+        import math
+
+        np = _np()
+        erf = np.vectorize(math.erf, otypes=[np.float64])
+        return lambda x: 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))

@@ -1,0 +1,141 @@
+"""The op interface and registry. Each op keeps its shape rule, parameters, costs and numpy
+forward pass together in one class, so the analysis and the reference pass cannot drift apart."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from ..dims import Shape, as_int, is_symbolic, prod
+from ..errors import CnnCostError
+
+REQUIRED = object()
+
+OPS: dict[str, Op] = {}
+
+
+def register(cls: type[Op]) -> type[Op]:
+    """Class decorator: add one instance of the op to the registry under ``cls.name``."""
+    OPS[cls.name] = cls()
+    return cls
+
+
+class Op:
+    """Base class. Subclasses set ``name``, ``args`` and override the rules they need.
+
+    All counts are per sample (batch 1); the analysis multiplies by the batch size.
+    """
+
+    name: ClassVar[str] = ""
+    #: argument name -> default (``REQUIRED`` for required ones)
+    args: ClassVar[dict[str, Any]] = {}
+    #: other spellings accepted in spec files
+    aliases: ClassVar[dict[str, str]] = {}
+    #: string values passed through unevaluated, per argument
+    literals: ClassVar[dict[str, frozenset[str]]] = {}
+    #: how many inputs: 1, or None for any number >= 2 (merges)
+    arity: ClassVar[int | None] = 1
+    #: at inference, does the output alias the input (in-place activation, view, identity)?
+    inplace_default: ClassVar[bool] = False
+    #: one-line description for docs and ``cnncost ops``
+    summary: ClassVar[str] = ""
+
+    # ---- argument handling -------------------------------------------------------------
+    def prepare(self, a: dict[str, Any], ins: list[Shape]) -> dict[str, Any]:
+        """Check and normalise evaluated arguments (e.g. kernel -> (kh, kw)). Default: as is."""
+        return a
+
+    def allocates(self, a: dict[str, Any]) -> bool:
+        """Whether the output is a new tensor at inference (False for in-place ops and views)."""
+        return not a.get("inplace", self.inplace_default)
+
+    # ---- the rules -------------------------------------------------------------------------
+    def shape(self, a: dict[str, Any], ins: list[Shape]) -> Shape:
+        """Output shape (per sample)."""
+        return ins[0]
+
+    def param_shapes(self, a: dict[str, Any], ins: list[Shape], out: Shape) -> dict[str, tuple]:
+        """Learnable tensors, by torch name (``weight``, ``bias``)."""
+        return {}
+
+    def buffer_shapes(self, a: dict[str, Any], ins: list[Shape], out: Shape) -> dict[str, tuple]:
+        """Non-learnable state (BN running statistics)."""
+        return {}
+
+    def macs(self, a: dict[str, Any], ins: list[Shape], out: Shape) -> Any:
+        """Multiply-accumulates (conv and linear only)."""
+        return 0
+
+    def other_ops(self, a: dict[str, Any], ins: list[Shape], out: Shape) -> Any:
+        """Non-MAC elementary operations (bias adds, comparisons, exps, ...)."""
+        return 0
+
+    # ---- numpy reference ---------------------------------------------------------------------
+    def forward(self, a: dict[str, Any], xs: list[Any], w: dict[str, Any]) -> tuple[Any, int]:
+        """Run the op on numpy arrays (batch leading). Returns (output, MACs counted)."""
+        raise NotImplementedError(f"no numpy forward for op {self.name!r}")
+
+
+# ---- helpers for argument checking shared by the ops -----------------------------------------
+
+
+def need_int(value: Any, what: str, minimum: int | None = None) -> Any:
+    """An integer (or integer-valued symbol); optionally at least ``minimum`` when known."""
+    if isinstance(value, bool):
+        raise CnnCostError(f"{what} must be an integer, got {value!r}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise CnnCostError(f"{what} must be an integer, got {value!r}")
+        value = int(value)
+    if is_symbolic(value):
+        value = as_int(value)
+        if is_symbolic(value) and value.is_integer is False:
+            raise CnnCostError(f"{what} must be an integer, got {value}")
+        return value
+    if not isinstance(value, int):
+        raise CnnCostError(f"{what} must be an integer, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise CnnCostError(f"{what} must be at least {minimum}, got {value}")
+    return value
+
+
+def need_bool(value: Any, what: str) -> bool:
+    """A YAML boolean."""
+    if not isinstance(value, bool):
+        raise CnnCostError(f"{what} must be true or false, got {value!r}")
+    return value
+
+
+def need_float(value: Any, what: str) -> float:
+    """A plain number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise CnnCostError(f"{what} must be a number, got {value!r}")
+    return float(value)
+
+
+def pair(value: Any, what: str, minimum: int | None = None) -> tuple[Any, Any]:
+    """An int or a list of two ints -> (h, w)."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise CnnCostError(f"{what} must be one number or [h, w], got {len(value)} values")
+        return need_int(value[0], what, minimum), need_int(value[1], what, minimum)
+    v = need_int(value, what, minimum)
+    return v, v
+
+
+def spatial(shape: Shape, op: str) -> tuple[Any, Any, Any]:
+    """(C, H, W) of a 3-D shape, or a clear error for flat tensors."""
+    if len(shape) != 3:
+        raise CnnCostError(f"{op} needs a C×H×W input, got a flat tensor of {shape[0]} features")
+    return shape[0], shape[1], shape[2]
+
+
+def check_positive(dims: tuple, what: str) -> None:
+    """Numeric dims must be >= 1."""
+    for d in dims:
+        if not is_symbolic(d) and d < 1:
+            raise CnnCostError(what)
+
+
+def numel(shape: tuple) -> Any:
+    """Number of elements of a shape."""
+    return prod(shape)

@@ -1,0 +1,45 @@
+"""Fully connected layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import CnnCostError
+from .base import REQUIRED, Op, need_bool, need_int, register
+
+
+@register
+class Linear(Op):
+    name = "linear"
+    summary = "fully connected: weight out×in, optional bias (input must be flat)"
+    args = {"out": REQUIRED, "bias": True}
+    aliases = {"c": "out", "features": "out"}
+
+    def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
+        if len(ins[0]) != 1:
+            dims = "x".join(str(d) for d in ins[0])
+            raise CnnCostError(f"linear needs a flat input, got {dims}; add 'flatten' before it")
+        return {"out": need_int(a["out"], "output features out", 1),
+                "bias": need_bool(a["bias"], "bias")}
+
+    def shape(self, a: dict[str, Any], ins: list) -> tuple:
+        return (a["out"],)
+
+    def param_shapes(self, a: dict[str, Any], ins: list, out: tuple) -> dict[str, tuple]:
+        shapes = {"weight": (a["out"], ins[0][0])}
+        if a["bias"]:
+            shapes["bias"] = (a["out"],)
+        return shapes
+
+    def macs(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
+        return ins[0][0] * a["out"]
+
+    def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
+        return a["out"] if a["bias"] else 0
+
+    def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
+        x, weight = xs[0], w["weight"]
+        y = x @ weight.T
+        if "bias" in w:
+            y = y + w["bias"]
+        return y, int(x.shape[0] * weight.shape[0] * weight.shape[1])

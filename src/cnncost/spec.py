@@ -1,0 +1,204 @@
+"""Spec files: top-level validation, variants, and finding bundled models by name.
+
+>>> spec = load_spec("alexnet")
+>>> spec.name, spec.input
+('alexnet', [3, 'H', 'W'])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import CnnCostError, Loc, suggest
+from .yamlio import LList, LMap, load_file
+
+TOP_KEYS = ("cnncost", "name", "title", "source", "notes", "input", "symbols", "params", "blocks",
+            "layers", "variants")
+VARIANT_KEYS = ("title", "source", "notes", "input", "symbols", "params")
+BLOCK_KEYS = ("args", "body", "inline", "doc")
+
+
+@dataclass
+class Spec:
+    """One model: a spec file with one of its variants applied."""
+
+    file: str
+    name: str
+    title: str
+    source: str
+    input: list
+    symbols: dict[str, Any]
+    params: dict[str, Any]
+    blocks: dict[str, LMap]
+    layers: LList
+    notes: str = ""
+    variants: tuple[str, ...] = ()
+    locs: dict[str, Loc] = field(default_factory=dict)
+
+
+def _text(raw: LMap, key: str, file: str, default: str = "") -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        raise CnnCostError(f"{key!r} must be text", raw.key_locs.get(key, raw.loc))
+    return value
+
+
+def _mapping(raw: LMap, key: str) -> LMap:
+    value = raw.get(key)
+    if value is None:
+        empty = LMap()
+        empty.loc, empty.key_locs = raw.loc, {}
+        return empty
+    if not isinstance(value, LMap):
+        raise CnnCostError(f"{key!r} must be a mapping", raw.key_locs.get(key, raw.loc))
+    return value
+
+
+def _symbols(raw: LMap) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in raw.items():
+        if isinstance(value, LMap):
+            unknown = set(value) - {"default", "doc"}
+            if unknown:
+                raise CnnCostError(f"unknown key {sorted(unknown)[0]!r} in symbol {name!r}",
+                                   value.loc)
+            value = value.get("default")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, str))):
+            raise CnnCostError(f"default of symbol {name!r} must be an integer",
+                               raw.key_locs.get(name, raw.loc))
+        out[str(name)] = value
+    return out
+
+
+def _check_keys(raw: LMap, allowed: tuple[str, ...], what: str) -> None:
+    for key in raw:
+        if key not in allowed:
+            raise CnnCostError(f"unknown key {key!r} in {what}" + suggest(str(key), allowed),
+                               raw.key_locs.get(key, raw.loc))
+
+
+def parse_spec(raw: Any, file: str, variant: str | None = None) -> Spec:
+    """Validate a loaded YAML document and apply a variant (by name) if given."""
+    if not isinstance(raw, LMap):
+        raise CnnCostError("a spec file must be a mapping with 'name' and 'layers'",
+                           getattr(raw, "loc", Loc(file)))
+    _check_keys(raw, TOP_KEYS, "the spec")
+    version = raw.get("cnncost", 1)
+    if version != 1:
+        raise CnnCostError(f"unsupported spec version {version!r} (this cnncost reads version 1)",
+                           raw.key_locs.get("cnncost", raw.loc))
+    name = _text(raw, "name", file, Path(file).stem)
+    layers = raw.get("layers")
+    if not isinstance(layers, LList) or not layers:
+        raise CnnCostError("'layers' must be a non-empty list", raw.key_locs.get("layers", raw.loc))
+    blocks = _mapping(raw, "blocks")
+    for bname, block in blocks.items():
+        if not isinstance(block, LMap):
+            raise CnnCostError(f"block {bname!r} must be a mapping with 'body'",
+                               blocks.key_locs.get(bname, blocks.loc))
+        _check_keys(block, BLOCK_KEYS, f"block {bname!r}")
+        if not isinstance(block.get("body"), LList):
+            raise CnnCostError(f"block {bname!r} needs a 'body' list", block.loc)
+        if block.get("args") is not None and not isinstance(block.get("args"), LMap):
+            raise CnnCostError(f"'args' of block {bname!r} must be a mapping", block.loc)
+    variants = _mapping(raw, "variants")
+    spec = Spec(
+        file=file, name=name, title=_text(raw, "title", file), source=_text(raw, "source", file),
+        notes=_text(raw, "notes", file), input=list(raw.get("input") or []),
+        symbols=_symbols(_mapping(raw, "symbols")), params=dict(_mapping(raw, "params")),
+        blocks=dict(blocks), layers=layers, variants=tuple(str(v) for v in variants),
+        locs={"input": raw.key_locs.get("input", raw.loc), "params": raw.loc},
+    )
+    if not spec.input:
+        raise CnnCostError("'input' must be a list like [3, H, W]", raw.key_locs.get("input", raw.loc))
+    if variant is not None and variant != name:
+        if variant not in variants:
+            raise CnnCostError(f"unknown variant {variant!r} of {name!r}" + suggest(variant, variants),
+                               variants.loc)
+        _apply_variant(spec, variants[variant], variant, variants.loc)
+    return spec
+
+
+def _apply_variant(spec: Spec, raw: Any, variant: str, loc: Loc) -> None:
+    if raw is None:
+        raw = LMap()
+        raw.loc, raw.key_locs = loc, {}
+    if not isinstance(raw, LMap):
+        raise CnnCostError(f"variant {variant!r} must be a mapping", loc)
+    _check_keys(raw, VARIANT_KEYS, f"variant {variant!r}")
+    spec.name = variant
+    spec.title = _text(raw, "title", spec.file, spec.title)
+    spec.source = _text(raw, "source", spec.file, spec.source)
+    spec.notes = _text(raw, "notes", spec.file, spec.notes)
+    if "input" in raw:
+        spec.input = list(raw["input"])
+    if "symbols" in raw:
+        spec.symbols = {**spec.symbols, **_symbols(_mapping(raw, "symbols"))}
+    params = _mapping(raw, "params")
+    for key in params:
+        if key not in spec.params:
+            raise CnnCostError(f"variant {variant!r} sets unknown param {key!r}"
+                               + suggest(str(key), list(spec.params)), params.key_locs.get(key, loc))
+    spec.params.update(params)
+
+
+# ---- the bundled zoo ----------------------------------------------------------------------
+
+
+def specs_dir() -> Path:
+    """Folder of the bundled spec files (inside the installed package)."""
+    return Path(str(resources.files("cnncost") / "specs"))
+
+
+@lru_cache(maxsize=None)
+def zoo_index() -> dict[str, tuple[Path, str]]:
+    """Model name -> (spec file, variant name) for every bundled model, variants included."""
+    index: dict[str, tuple[Path, str]] = {}
+    for path in sorted(specs_dir().glob("*.yaml")):
+        raw = load_file(path, f"specs/{path.name}")
+        if not isinstance(raw, LMap):
+            continue
+        base = str(raw.get("name", path.stem))
+        index[base] = (path, base)
+        for variant in raw.get("variants") or {}:
+            index[str(variant)] = (path, str(variant))
+    return index
+
+
+def model_names() -> list[str]:
+    """Names of all bundled models, sorted."""
+    return sorted(zoo_index())
+
+
+def is_path(model: str) -> bool:
+    """Whether a MODEL argument names a file rather than a bundled model."""
+    return model.endswith((".yaml", ".yml")) or "/" in model or Path(model).is_file()
+
+
+@lru_cache(maxsize=256)
+def _load_cached(path: Path, shown: str, mtime: float) -> Any:
+    return load_file(path, shown)
+
+
+def load_spec(model: str | Path) -> Spec:
+    """Load a bundled model by name (``vgg16``) or a spec file by path (``net.yaml``)."""
+    text = str(model)
+    if isinstance(model, Path) or is_path(text):
+        path = Path(text)
+        if not path.is_file():
+            raise CnnCostError(f"no such spec file: {text}")
+        raw = _load_cached(path.resolve(), text, path.stat().st_mtime)
+        variant = None
+    else:
+        index = zoo_index()
+        if text not in index:
+            raise CnnCostError(f"unknown model {text!r}" + suggest(text, list(index))
+                               + "; 'cnncost list' shows all")
+        path, variant = index[text]
+        raw = _load_cached(path, f"specs/{path.name}", path.stat().st_mtime)
+    spec = parse_spec(raw, f"specs/{path.name}" if variant else text, variant)
+    return spec
