@@ -35,6 +35,40 @@ def parse_sets(items: list[str] | dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
+def check_batch(batch: Any) -> Any:
+    """A batch size: a whole number >= 1 or a symbol."""
+    from .dims import as_int, is_symbolic
+
+    batch = as_int(batch)
+    if is_symbolic(batch):
+        return batch
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise CnnCostError(f"--batch must be a whole number >= 1 or a symbol, got {batch!r}")
+    return batch
+
+
+def split_slice(model: str) -> tuple[str, str | None, str | None] | None:
+    """``"googlenet[:maxpool2]"`` -> ``("googlenet", None, "maxpool2")``; None without a slice.
+
+    ``MODEL[FROM:UNTIL]`` analyzes layers FROM to UNTIL (both inclusive, either side may be
+    empty), like ``--from``/``--until`` but per model, so ``compare`` can cut each model apart.
+
+    >>> split_slice("vgg16[features.5:]")
+    ('vgg16', 'features.5', None)
+    """
+    text = model.strip()
+    if not text.endswith("]") or Path(text).is_file():
+        if "[" in text or "]" in text:
+            raise CnnCostError(f"a model slice looks like MODEL[FROM:UNTIL], got {model!r}")
+        return None
+    name, _, inside = text[:-1].partition("[")
+    start, sep, until = inside.partition(":")
+    if not name.strip() or not sep or any(c in inside for c in "[]") or ":" in until:
+        raise CnnCostError(f"a model slice looks like MODEL[FROM:UNTIL] (either side may be "
+                           f"empty), got {model!r}")
+    return name.strip(), start.strip() or None, until.strip() or None
+
+
 def build_graph(model: str | Path | Spec, input: str | None = None,
                 set: list[str] | dict[str, Any] | None = None, symbolic: bool = False) -> Graph:
     """Load (if needed) and expand a model."""
@@ -51,15 +85,21 @@ def analyze(model: str | Path | Spec, input: str | None = None, batch: Any = 1,
 
     ``input`` is ``"CxHxW"`` (names such as ``H`` make the analysis symbolic), ``set`` overrides
     spec params (``{"classes": 10}`` or ``["classes=10"]``), ``start``/``until`` slice by layer
-    name, ``only`` keeps rows of some op types, ``depth`` rolls rows up per block.
+    name (a model given as ``"MODEL[FROM:UNTIL]"`` is sliced so instead), ``only`` keeps rows
+    of some op types, ``depth`` rolls rows up per block.
 
     >>> analyze("alexnet", until="features.0").rows[0].output
     (64, 56, 56)
     """
+    sliced = split_slice(model) if isinstance(model, str) else None
+    if sliced is not None:
+        model, start, until = sliced
     graph = build_graph(model, input, set, symbolic)
-    if isinstance(batch, str):
-        batch = parse_value(batch)
-    return analyze_graph(graph, batch, dtype, train, start, until, only, depth)
+    batch = check_batch(parse_value(batch) if isinstance(batch, str) else batch)
+    report = analyze_graph(graph, batch, dtype, train, start, until, only, depth)
+    if sliced is not None:
+        report.model = f"{report.model}[{start or ''}:{until or ''}]"
+    return report
 
 
 def compare(*models: str | Path, **options: Any) -> list[Report]:

@@ -7,6 +7,7 @@ per-sample costs from its op class. Works the same for ints and sympy dims.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +88,33 @@ class _Scope:
         return _Scope(name + ".")
 
 
+_NAME_PART = re.compile(r"\{([^{}]*)\}")
+
+
+def _expand_name(template: str, env: dict[str, Any], loc: Loc) -> str:
+    """``denselayer{i + 1}`` -> ``denselayer3``: each ``{expr}`` must give a whole number."""
+    def part(m: re.Match[str]) -> str:
+        value = evaluate(m.group(1), env)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if is_symbolic(value) or isinstance(value, bool) or not isinstance(value, int):
+            raise CnnCostError(f"name part {{{m.group(1)}}} must be a whole number, got {value}",
+                               loc)
+        return str(value)
+
+    name = _NAME_PART.sub(part, template)
+    if "{" in name or "}" in name:
+        raise CnnCostError(f"unbalanced braces in name {template!r}", loc)
+    return name
+
+
+def _word(value: Any, what: str, loc: Loc) -> Any:
+    """A variable or scope name from a spec: None or an identifier-like word."""
+    if value is not None and (not isinstance(value, str) or not value.isidentifier()):
+        raise CnnCostError(f"{what} must be a name like i or downsample, got {value!r}", loc)
+    return value
+
+
 def make_symbol(name: str) -> Any:
     """A positive integer sympy symbol (imports sympy on first use)."""
     import sympy
@@ -108,6 +136,8 @@ def parse_value(text: str, env: dict[str, Any] | None = None) -> Any:
     env = env or {}
     if not text.strip():
         raise CnnCostError("empty value")
+    if text.strip().lower() in ("true", "false"):
+        return text.strip().lower() == "true"
     return compile_expr(text)(_free_to_symbols(text, env))
 
 
@@ -161,6 +191,7 @@ class Builder:
              train: bool) -> int:
         if isinstance(item, str):
             kind, value, name = item, None, None
+            label = kind if kind in CONSTRUCTS else str(scope.counter[0])
         elif isinstance(item, LMap):
             keys = [k for k in item if k not in ITEM_KEYS]
             if len(keys) != 1:
@@ -168,15 +199,18 @@ class Builder:
                 raise CnnCostError(f"a layer needs exactly one op or construct, found {what}", loc)
             kind, value = str(keys[0]), item[keys[0]]
             name = item.get("name")
+            if isinstance(name, str) and "{" in name:
+                name = _expand_name(name, env, loc)
             if name is not None and (not isinstance(name, (str, int)) or isinstance(name, bool)
                                      or not str(name) or "." in str(name)):
                 raise CnnCostError("'name' must be a word without dots", loc)
             name = None if name is None else str(name)
+            label = name or (kind if kind in CONSTRUCTS else str(scope.counter[0]))
             if "when" in item:
                 try:
                     cond = evaluate(item["when"], env)
                 except CnnCostError as exc:
-                    raise exc.with_context(loc, scope.prefix + (name or "?")) from None
+                    raise exc.with_context(loc, scope.prefix + label) from None
                 if is_symbolic(cond):
                     raise CnnCostError("'when' condition depends on symbols", loc)
                 if not cond:
@@ -186,7 +220,7 @@ class Builder:
         try:
             return self._dispatch(kind, value, name, loc, x, scope, env, train)
         except CnnCostError as exc:
-            raise exc.with_context(loc, scope.prefix + (name or kind)) from None
+            raise exc.with_context(loc, scope.prefix + label) from None
         except RecursionError:
             raise CnnCostError("blocks nest too deeply", loc) from None
 
@@ -229,7 +263,11 @@ class Builder:
             if isinstance(raw, str) and raw in op.literals.get(canon, ()):
                 args[canon] = raw
             else:
-                args[canon] = evaluate(raw, local)
+                try:
+                    args[canon] = evaluate(raw, local)
+                except CnnCostError as exc:
+                    raise exc.with_context(getattr(value, "key_locs", {}).get(key, loc),
+                                           path) from None
         for key, default in op.args.items():
             if key not in args:
                 if default is REQUIRED:
@@ -306,7 +344,7 @@ class Builder:
                   env: dict[str, Any], train: bool) -> int:
         f = self._fields(value, loc, "repeat", ("n", "body", "var"), ("n", "body"))
         n = self._count(f["n"], env, "repeat count n", f.loc)
-        var = f.get("var")
+        var = _word(f.get("var"), "'var' of repeat", f.loc)
         for i in range(n):
             x = self.seq(f["body"], x, scope, {**env, var: i} if var else env, train, f.loc)
         return x
@@ -317,10 +355,12 @@ class Builder:
         seq = evaluate(f["in"], env)
         if not isinstance(seq, list):
             raise CnnCostError("'for' needs a list to walk over in 'in'", f.loc)
+        var = _word(f["var"], "'var' of for", f.loc)
+        index = _word(f.get("index"), "'index' of for", f.loc)
         for i, item in enumerate(seq):
-            local = {**env, str(f["var"]): item}
-            if f.get("index"):
-                local[str(f["index"])] = i
+            local = {**env, var: item}
+            if index:
+                local[index] = i
             x = self.seq(f["body"], x, scope, local, train, f.loc)
         return x
 
@@ -347,19 +387,23 @@ class Builder:
 
     def _c_parallel(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
                     env: dict[str, Any], train: bool) -> int:
-        f = self._fields(value, loc, "parallel", ("branches", "merge", "inplace"),
+        f = self._fields(value, loc, "parallel", ("branches", "merge", "inplace", "flat"),
                          ("branches", "merge"))
         outer = scope.child(scope.name_for(name)) if name else scope
         branches = f["branches"]
+        flat = f.get("flat", False)  # branches continue the enclosing scope (torchvision's Fire)
+        if not isinstance(flat, bool):
+            raise CnnCostError("'flat' must be true or false", f.loc)
         outs: list[int] = []
         if isinstance(branches, LMap):
             for bname, body in branches.items():
                 where = branches.key_locs.get(bname, f.loc)
-                outs.append(self.seq(body, x, outer.child(outer.prefix + str(bname)), env, train,
-                                     where))
+                inner = outer if flat else outer.child(outer.prefix + str(bname))
+                outs.append(self.seq(body, x, inner, env, train, where))
         elif isinstance(branches, LList):
             for body, where in zip(branches, branches.marks):
-                outs.append(self.seq(body, x, outer.child(outer.name_for(None)), env, train, where))
+                inner = outer if flat else outer.child(outer.name_for(None))
+                outs.append(self.seq(body, x, inner, env, train, where))
         else:
             raise CnnCostError("'branches' must be a list of layer lists or a mapping", f.loc)
         if len(outs) < 2:
@@ -373,7 +417,7 @@ class Builder:
                           "inplace"), ("body",))
         inner = scope.child(scope.name_for(name)) if name else scope
         y = self.seq(f["body"], x, inner, env, train, f.loc)
-        sc_name = str(f.get("shortcut_name", "downsample"))
+        sc_name = _word(f.get("shortcut_name", "downsample"), "'shortcut_name'", f.loc)
         shortcut = f.get("shortcut", "identity")
         merge = f.get("merge", "add")
         sc_scope = inner.child(inner.prefix + sc_name)

@@ -35,7 +35,8 @@ def list_models(fmt: Format = "table") -> None:
 
 @app.command()
 def report(
-    model: Annotated[str, typer.Argument(help="bundled model name or spec file path")],
+    model: Annotated[str, typer.Argument(
+        help="bundled model name or spec file path; MODEL[FROM:UNTIL] analyzes a slice")],
     input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
     fmt: Format = "table", train: Train = False, until: Until = None, start: From = None,
     only: Only = None, depth: Depth = None, exact: Exact = False, symbolic: Symbolic = False,
@@ -52,7 +53,8 @@ def report(
 
 @app.command()
 def compare(
-    models: Annotated[list[str], typer.Argument(help="two or more models or spec files")],
+    models: Annotated[list[str], typer.Argument(
+        help="two or more models or spec files, each optionally sliced: 'MODEL[FROM:UNTIL]'")],
     input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
     fmt: Format = "table", train: Train = False, until: Until = None, start: From = None,
     only: Only = None, exact: Exact = False, symbolic: Symbolic = False,
