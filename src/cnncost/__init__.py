@@ -10,9 +10,10 @@ from __future__ import annotations
 from .analyze import Report, Row, Totals
 from .api import analyze, build_graph, compare
 from .errors import CnnCostError
+from .memory import fit
 from .spec import load_spec, model_names
 
 __version__ = "0.1.0"
 
-__all__ = ["CnnCostError", "Report", "Row", "Totals", "analyze", "build_graph", "compare",
+__all__ = ["CnnCostError", "Report", "Row", "Totals", "analyze", "build_graph", "compare", "fit",
            "load_spec", "model_names", "__version__"]

@@ -297,7 +297,8 @@ class Builder:
         for key, raw in value.items():
             if key not in declared:
                 raise CnnCostError(f"block {block_name!r} has no argument {key!r}"
-                                   + suggest(str(key), list(declared)), loc)
+                                   + suggest(str(key), list(declared)),
+                                   getattr(value, "key_locs", {}).get(key, loc))
             bound[key] = evaluate(raw, local)
         for key, default in declared.items():
             if key not in bound:
@@ -518,8 +519,16 @@ def build(spec: Spec, sets: dict[str, Any] | None = None, input: str | None = No
     env, shape = environment(spec, sets, input, symbolic)
     builder = Builder(spec)
     out = builder.run(shape, env)
-    is_sym = any(is_symbolic(d) for d in shape) or any(
+    # Symbols only enter through the environment and the input shape (expressions and ops
+    # never make one from numbers), so without any there the nodes need no scan.
+    is_sym = _has_symbols([*env.values(), *shape]) and (any(is_symbolic(d) for d in shape) or any(
         is_symbolic(n.macs) or any(is_symbolic(d) for d in n.shape) or is_symbolic(n.params)
         for n in builder.nodes
-    )
+    ))
     return Graph(spec, shape, builder.nodes, out, is_sym, env)
+
+
+def _has_symbols(values: Any) -> bool:
+    """Whether a list (of lists) holds anything but plain numbers and text."""
+    return any(_has_symbols(v) if isinstance(v, (list, tuple)) else is_symbolic(v)
+               for v in values)

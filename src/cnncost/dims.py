@@ -18,13 +18,18 @@ Dim = Any  # int | sympy.Expr
 Shape = tuple  # tuple[Dim, ...], per sample: (C, H, W) or (F,)
 
 
+_PLAIN = (int, float, bool, list, tuple, str, type(None))
+
+
 def is_symbolic(x: Any) -> bool:
     """True for sympy objects (anything that is not a plain Python number, bool or sequence)."""
-    return not isinstance(x, (int, float, bool, list, tuple, str, type(None)))
+    return not isinstance(x, _PLAIN)
 
 
 def as_int(x: Any) -> Any:
     """Integral floats become ints, sympy integers become ints; other values pass through."""
+    if type(x) is int:  # the common case, first
+        return x
     if isinstance(x, float) and x.is_integer():
         return int(x)
     if is_symbolic(x) and getattr(x, "is_Integer", False):
@@ -34,6 +39,8 @@ def as_int(x: Any) -> Any:
 
 def floor_div(a: Any, b: Any) -> Any:
     """floor(a / b) for ints, floats or sympy expressions."""
+    if type(a) is int and type(b) is int:  # the common case, first
+        return a // b
     if is_symbolic(a) or is_symbolic(b):
         import sympy
 

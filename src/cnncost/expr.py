@@ -26,6 +26,7 @@ from .errors import CnnCostError, suggest
 MAX_LENGTH = 400
 MAX_NODES = 200
 MAX_POW_EXPONENT = 64
+MAX_INT_BITS = 64  # integers in expressions stay below 2**64 in magnitude
 
 _IN_ATTR = re.compile(r"\bin\.([chw])\b")
 
@@ -81,6 +82,12 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "make_divisible": make_divisible,
 }
 
+#: (fewest, most) arguments of each function
+ARITY: dict[str, tuple[int, int]] = {
+    "floor": (1, 1), "ceil": (1, 1), "min": (1, 99), "max": (1, 99), "int": (1, 1),
+    "round": (1, 2), "abs": (1, 1), "make_divisible": (1, 3),
+}
+
 
 def _truediv(a: Any, b: Any) -> Any:
     if is_symbolic(a) or is_symbolic(b):
@@ -115,6 +122,8 @@ def _pow(a: Any, b: Any) -> Any:
         raise CnnCostError("exponents must be numbers")
     if abs(b) > MAX_POW_EXPONENT:
         raise CnnCostError(f"exponent {b} is too large (limit {MAX_POW_EXPONENT})")
+    if isinstance(a, int) and isinstance(b, int) and a.bit_length() * b > 2 * MAX_INT_BITS:
+        raise CnnCostError(f"{a}**{b} is too large (limit 2**{MAX_INT_BITS})")
     return a**b
 
 
@@ -141,13 +150,41 @@ Env = Mapping[str, Any]
 Compiled = Callable[[Env], Any]
 
 
+def _show(text: str) -> str:
+    """An expression for an error message: quoted, long ones shortened."""
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _num(value: Any, text: str) -> Any:
+    """A number operand (int, float, bool or sympy), else a clear error (never list arithmetic)."""
+    if isinstance(value, (list, tuple, str, dict)) or value is None:
+        raise CnnCostError(f"arithmetic needs numbers, got {_value(value)} in {_show(text)}")
+    return value
+
+
+def _value(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+def _result(value: Any, text: str) -> Any:
+    """Refuse complex numbers and integers of more than MAX_INT_BITS bits."""
+    if isinstance(value, complex):
+        raise CnnCostError(f"{_show(text)} gives a complex number")
+    if isinstance(value, int) and not isinstance(value, bool) and \
+            value.bit_length() > MAX_INT_BITS:
+        raise CnnCostError(f"number in {_show(text)} is too large (limit 2**{MAX_INT_BITS})")
+    return value
+
+
 def _truth(value: Any, text: str) -> bool:
     if is_symbolic(value):
         import sympy
 
         if value in (sympy.true, sympy.false):
             return bool(value)
-        raise CnnCostError(f"condition in {text!r} depends on symbols; give numbers with --set")
+        raise CnnCostError(f"condition in {_show(text)} depends on symbols; give numbers with "
+                           "--set")
     return bool(value)
 
 
@@ -162,7 +199,11 @@ class Expr:
         self._fn = fn
 
     def __call__(self, env: Env) -> Any:
-        return self._fn(env)
+        try:
+            return self._fn(env)
+        except (ArithmeticError, TypeError, ValueError) as exc:  # e.g. float overflow, bad args
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise CnnCostError(f"cannot evaluate {_show(self.text)}: {reason}") from None
 
     def __repr__(self) -> str:
         return f"Expr({self.text!r})"
@@ -173,6 +214,7 @@ def _compile(node: ast.AST, text: str, names: set[str]) -> Compiled:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise CnnCostError(f"only numbers are allowed in expressions, not {value!r}")
+        _result(value, text)
         return lambda env: value
     if isinstance(node, ast.Name):
         name = node.id.replace("__in_", "in.") if node.id.startswith("__in_") else node.id
@@ -183,29 +225,45 @@ def _compile(node: ast.AST, text: str, names: set[str]) -> Compiled:
                 return env[name]
             except KeyError:
                 raise CnnCostError(
-                    f"unknown name {name!r} in expression {text!r}" + suggest(name, list(env))
+                    f"unknown name {name!r} in expression {_show(text)}"
+                    + suggest(name, list(env))
                 ) from None
 
         return lookup
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
         fn = _BINOPS[type(node.op)]
         left, right = _compile(node.left, text, names), _compile(node.right, text, names)
-        return lambda env: fn(left(env), right(env))
+        return lambda env: _result(fn(_num(left(env), text), _num(right(env), text)), text)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd, ast.Not)):
         inner = _compile(node.operand, text, names)
         if isinstance(node.op, ast.USub):
-            return lambda env: -inner(env)
+            return lambda env: -_num(inner(env), text)
         if isinstance(node.op, ast.Not):
             return lambda env: not _truth(inner(env), text)
-        return inner
+        return lambda env: _num(inner(env), text)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
         if node.func.id not in FUNCTIONS:
             raise CnnCostError(
-                f"unknown function {node.func.id!r} in {text!r}" + suggest(node.func.id, FUNCTIONS)
+                f"unknown function {node.func.id!r} in {_show(text)}"
+                + suggest(node.func.id, FUNCTIONS)
             )
-        func = FUNCTIONS[node.func.id]
+        func, fname = FUNCTIONS[node.func.id], node.func.id
+        lo, hi = ARITY[fname]
+        if not lo <= len(node.args) <= hi:
+            want = f"{lo}" if lo == hi else f"{lo} to {hi}" if hi < 99 else f"at least {lo}"
+            raise CnnCostError(f"{fname}() takes {want} argument(s), got {len(node.args)} in "
+                               f"{_show(text)}")
         args = [_compile(a, text, names) for a in node.args]
-        return lambda env: func(*[a(env) for a in args])
+
+        def call(env: Env) -> Any:
+            values = [a(env) for a in args]
+            if fname in ("min", "max") and len(values) == 1 and isinstance(values[0], list):
+                values = values[0]  # min(depths)
+                if not values:
+                    raise CnnCostError(f"{fname}() of an empty list in {_show(text)}")
+            return _result(func(*[_num(v, text) for v in values]), text)
+
+        return call
     if isinstance(node, ast.Subscript):
         base = _compile(node.value, text, names)
         index = _compile(node.slice, text, names)
@@ -213,9 +271,9 @@ def _compile(node: ast.AST, text: str, names: set[str]) -> Compiled:
         def subscript(env: Env) -> Any:
             seq, i = base(env), index(env)
             if not isinstance(seq, (list, tuple)):
-                raise CnnCostError(f"{ast.unparse(node.value)!r} is not a list in {text!r}")
+                raise CnnCostError(f"{ast.unparse(node.value)!r} is not a list in {_show(text)}")
             if not isinstance(i, int) or not -len(seq) <= i < len(seq):
-                raise CnnCostError(f"index {i!r} out of range in {text!r}")
+                raise CnnCostError(f"index {i!r} out of range in {_show(text)}")
             return seq[i]
 
         return subscript
@@ -226,7 +284,9 @@ def _compile(node: ast.AST, text: str, names: set[str]) -> Compiled:
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _CMPOPS:
         cmp = _CMPOPS[type(node.ops[0])]
         left, right = _compile(node.left, text, names), _compile(node.comparators[0], text, names)
-        return lambda env: cmp(left(env), right(env))
+        if isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+            return lambda env: cmp(left(env), right(env))
+        return lambda env: cmp(_num(left(env), text), _num(right(env), text))
     if isinstance(node, ast.BoolOp):
         parts = [_compile(v, text, names) for v in node.values]
         if isinstance(node.op, ast.And):
@@ -235,7 +295,7 @@ def _compile(node: ast.AST, text: str, names: set[str]) -> Compiled:
     if isinstance(node, (ast.List, ast.Tuple)):
         items = [_compile(e, text, names) for e in node.elts]
         return lambda env: [i(env) for i in items]
-    raise CnnCostError(f"{type(node).__name__} is not allowed in expression {text!r}")
+    raise CnnCostError(f"{type(node).__name__} is not allowed in expression {_show(text)}")
 
 
 @lru_cache(maxsize=4096)
@@ -247,10 +307,11 @@ def compile_expr(text: str) -> Expr:
     try:
         tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
-        raise CnnCostError(f"cannot parse expression {text!r}") from None
+        raise CnnCostError(f"cannot parse expression {_show(text)}") from None
     count = sum(1 for _ in ast.walk(tree))
     if count > MAX_NODES:
-        raise CnnCostError(f"expression {text!r} is too complex ({count} nodes, limit {MAX_NODES})")
+        raise CnnCostError(f"expression {_show(text)} is too complex ({count} nodes, limit "
+                           f"{MAX_NODES})")
     names: set[str] = set()
     fn = _compile(tree.body, text, names)
     return Expr(text, frozenset(names), fn)
@@ -261,7 +322,7 @@ def evaluate(value: Any, env: Env) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
-        return value
+        return _result(value, str(value))
     if isinstance(value, str):
         return compile_expr(value)(env)
     if isinstance(value, list):

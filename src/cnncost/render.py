@@ -10,11 +10,51 @@ import csv
 import html
 import io
 import json
+from functools import lru_cache
 from typing import Any
 
 from .dims import is_symbolic
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
+
+
+@lru_cache(maxsize=1)
+def _printer() -> Any:
+    """sympy's str() printer, remembering the text of every sub-expression it printed (reports
+    repeat the same floors and products in many rows). The text is exactly str()'s."""
+    from sympy import Float
+    from sympy.printing.str import StrPrinter
+
+    class MemoPrinter(StrPrinter):
+        memo: dict[Any, str] = {}
+
+        def _print(self, expr: Any, **kwargs: Any) -> str:
+            if kwargs or isinstance(expr, Float):  # a Float's text depends on its nesting
+                return super()._print(expr, **kwargs)
+            try:
+                return self.memo[expr]
+            except KeyError:
+                if len(self.memo) > 100_000:
+                    self.memo.clear()
+                text = self.memo[expr] = super()._print(expr)
+                return text
+            except TypeError:  # unhashable
+                return super()._print(expr)
+
+    return MemoPrinter({"order": None})
+
+
+@lru_cache(maxsize=8192)
+def _sym_str(x: Any) -> str:
+    return _printer().doprint(x)
+
+
+def sym_str(x: Any) -> str:
+    """str() of a sympy expression, cached: printing is slow and reports repeat expressions."""
+    try:
+        return _sym_str(x)
+    except TypeError:  # unhashable
+        return str(x)
 
 
 def jsonable(value: Any) -> Any:
@@ -24,14 +64,14 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     if is_symbolic(value):
-        return str(value)
+        return sym_str(value)
     return value
 
 
 def fmt_count(n: Any) -> str:
     """Decimal units: 23.3K, 72.86M, 15.47G."""
     if is_symbolic(n):
-        return str(n)
+        return sym_str(n)
     if isinstance(n, float):
         return f"{n:.4g}"
     for unit, scale in (("T", 10**12), ("G", 10**9), ("M", 10**6), ("K", 10**3)):
@@ -43,7 +83,7 @@ def fmt_count(n: Any) -> str:
 def fmt_bytes(n: Any) -> str:
     """Binary (IEC) units: 784 KiB, 51.72 MiB."""
     if is_symbolic(n):
-        return f"{n} B"
+        return f"{sym_str(n)} B"
     for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if abs(n) >= scale:
             return f"{n / scale:.4g} {unit}"
@@ -52,12 +92,12 @@ def fmt_bytes(n: Any) -> str:
 
 def fmt_exact(n: Any) -> str:
     """Exact integer with thousands separators (or the expression)."""
-    return str(n) if is_symbolic(n) else f"{n:,}"
+    return sym_str(n) if is_symbolic(n) else f"{n:,}"
 
 
 def fmt_shape(shape: tuple) -> str:
     """64×56×56."""
-    return "×".join(str(d) for d in shape)
+    return "×".join(sym_str(d) if is_symbolic(d) else str(d) for d in shape)
 
 
 def _cells(row: Any, exact: bool) -> list[str]:
@@ -79,7 +119,8 @@ def _header_line(report: Any) -> str:
 def _totals_line(report: Any) -> str:
     t = report.totals
     if report.symbolic:
-        return (f"params {t.params} · MACs {t.macs} · activation bytes {t.activation_bytes}")
+        return (f"params {sym_str(t.params)} · MACs {sym_str(t.macs)} · activation bytes "
+                f"{sym_str(t.activation_bytes)}")
     return (f"params {fmt_count(t.params)} ({t.params:,}) · MACs {fmt_count(t.macs)} "
             f"({t.macs:,}) · activations {fmt_bytes(t.activation_bytes)} "
             f"({t.activation_bytes:,} B)")
@@ -249,3 +290,63 @@ def render_compare(reports: list[Any], fmt: str, exact: bool = False) -> str:
     table = tabulate(rows, headers=COMPARE_HEADERS, tablefmt=tablefmt, colalign=colalign,
                      disable_numparse=True)
     return f"{table}\n\n{note}" if fmt != "markdown" else f"{table}\n\n_{note}_"
+
+
+# ---- shared helpers for every command's tables ----------------------------------------------
+
+# JSON/CSV field -> column header in table, markdown and html output, so that every command
+# names (and units) the same quantity the same way. Byte columns hold bytes in JSON/CSV and IEC
+# units (KiB, MiB, GiB) in the other formats; counts hold integers / K, M, G units.
+COLUMNS = {"name": "layer", "model": "model", "type": "type", "input": "input",
+           "output": "output", "params": "params", "macs": "MACs",
+           "activation_bytes": "activation", "buffers": "buffers", "other_ops": "other ops",
+           "flops": "FLOPs (2×MACs)"}
+
+
+def html_page(title: str, content: str) -> str:
+    """A standalone HTML page with cnncost's table style (the one used by every command)."""
+    return _page(html.escape(title), content)
+
+
+def tabular(headers: list[str], rows: list[list[str]], fmt: str, note: str = "",
+            title: str = "") -> str:
+    """Rows of already formatted cells as table, markdown, csv or a standalone html page; count,
+    byte and ratio columns (by their COLUMNS header) are right-aligned, the rest left-aligned.
+
+    >>> print(tabular(["model", "params"], [["tiny", "224"]], "markdown", note="batch 1"))
+    | model   |   params |
+    |---------|----------|
+    | tiny    |      224 |
+    <BLANKLINE>
+    _batch 1_
+    >>> print(tabular(["model", "params"], [["tiny", "224"]], "csv"))
+    model,params
+    tiny,224
+    """
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows(rows)
+        return buf.getvalue().rstrip("\n")
+    if fmt == "html":
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+        body = "\n".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
+                         + "</tr>" for cells in rows)
+        top = (f"<h1>{html.escape(title)}</h1>" if title else "") + (
+            f"<p>{html.escape(note)}</p>" if note else "")
+        return html_page(title or "cnncost", f"{top}<table><thead><tr>{head}</tr></thead>"
+                                             f"<tbody>\n{body}\n</tbody></table>")
+    from tabulate import tabulate
+
+    numeric = [h in ("params", "MACs", "activation", "buffers", "other ops") or h.startswith("×")
+               for h in headers]
+    colalign = tuple("right" if n else "left" for n in numeric)
+    table = tabulate(rows, headers=headers, tablefmt="github" if fmt == "markdown" else "simple",
+                     colalign=colalign, disable_numparse=True)
+    if fmt == "markdown":
+        lines = ([f"**{title}**", ""] if title else []) + [table] + (["", f"_{note}_"] if note
+                                                                    else [])
+    else:
+        lines = ([title, ""] if title else []) + [table] + (["", note] if note else [])
+    return "\n".join(lines)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +73,15 @@ def _symbols(raw: LMap) -> dict[str, Any]:
     return out
 
 
+def _input(value: Any, loc: Loc) -> list:
+    """The per-sample input: [C, H, W] (or [F] for a flat input); empty when missing."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) not in (1, 3):
+        raise CnnCostError(f"'input' must be a list like [3, H, W], got {value!r}"[:120], loc)
+    return list(value)
+
+
 def _check_keys(raw: LMap, allowed: tuple[str, ...], what: str) -> None:
     for key in raw:
         if key not in allowed:
@@ -108,7 +116,8 @@ def parse_spec(raw: Any, file: str, variant: str | None = None) -> Spec:
     variants = _mapping(raw, "variants")
     spec = Spec(
         file=file, name=name, title=_text(raw, "title", file), source=_text(raw, "source", file),
-        notes=_text(raw, "notes", file), input=list(raw.get("input") or []),
+        notes=_text(raw, "notes", file),
+        input=_input(raw.get("input"), raw.key_locs.get("input", raw.loc)),
         symbols=_symbols(_mapping(raw, "symbols")), params=dict(_mapping(raw, "params")),
         blocks=dict(blocks), layers=layers, variants=tuple(str(v) for v in variants),
         locs={"input": raw.key_locs.get("input", raw.loc), "params": raw.loc},
@@ -135,7 +144,7 @@ def _apply_variant(spec: Spec, raw: Any, variant: str, loc: Loc) -> None:
     spec.source = _text(raw, "source", spec.file, spec.source)
     spec.notes = _text(raw, "notes", spec.file, spec.notes)
     if "input" in raw:
-        spec.input = list(raw["input"])
+        spec.input = _input(raw["input"], raw.key_locs.get("input", loc))
     if "symbols" in raw:
         spec.symbols = {**spec.symbols, **_symbols(_mapping(raw, "symbols"))}
     params = _mapping(raw, "params")
@@ -151,7 +160,19 @@ def _apply_variant(spec: Spec, raw: Any, variant: str, loc: Loc) -> None:
 
 def specs_dir() -> Path:
     """Folder of the bundled spec files (inside the installed package)."""
-    return Path(str(resources.files("cnncost") / "specs"))
+    return Path(__file__).resolve().parent / "specs"  # importlib.resources costs ~10 ms to import
+
+
+def _file_models(path: Path) -> dict[str, tuple[Path, str]]:
+    """The models one bundled file defines: its name and its variants."""
+    raw = _load_cached(path, f"specs/{path.name}", path.stat().st_mtime)
+    if not isinstance(raw, LMap):
+        return {}
+    base = str(raw.get("name", path.stem))
+    models = {base: (path, base)}
+    for variant in raw.get("variants") or {}:
+        models[str(variant)] = (path, str(variant))
+    return models
 
 
 @lru_cache(maxsize=None)
@@ -159,14 +180,20 @@ def zoo_index() -> dict[str, tuple[Path, str]]:
     """Model name -> (spec file, variant name) for every bundled model, variants included."""
     index: dict[str, tuple[Path, str]] = {}
     for path in sorted(specs_dir().glob("*.yaml")):
-        raw = load_file(path, f"specs/{path.name}")
-        if not isinstance(raw, LMap):
-            continue
-        base = str(raw.get("name", path.stem))
-        index[base] = (path, base)
-        for variant in raw.get("variants") or {}:
-            index[str(variant)] = (path, str(variant))
+        index.update(_file_models(path))
     return index
+
+
+@lru_cache(maxsize=None)
+def zoo_entry(name: str) -> tuple[Path, str] | None:
+    """``zoo_index().get(name)``, parsing only the files whose text mentions ``name`` (a model
+    is defined by its name or variant key, or by the file name): one model loads in a few
+    milliseconds instead of parsing the whole zoo."""
+    entry = None
+    for path in sorted(specs_dir().glob("*.yaml")):
+        if name == path.stem or name in path.read_text(encoding="utf-8", errors="replace"):
+            entry = _file_models(path).get(name, entry)
+    return entry
 
 
 def model_names() -> list[str]:
@@ -190,15 +217,18 @@ def load_spec(model: str | Path) -> Spec:
     if isinstance(model, Path) or is_path(text):
         path = Path(text)
         if not path.is_file():
+            if path.exists():
+                kind = "a directory" if path.is_dir() else "not a regular file"
+                raise CnnCostError(f"{text} is {kind}; give a .yaml spec file")
             raise CnnCostError(f"no such spec file: {text}")
         raw = _load_cached(path.resolve(), text, path.stat().st_mtime)
         variant = None
     else:
-        index = zoo_index()
-        if text not in index:
-            raise CnnCostError(f"unknown model {text!r}" + suggest(text, list(index))
+        entry = zoo_entry(text)
+        if entry is None:
+            raise CnnCostError(f"unknown model {text!r}" + suggest(text, list(zoo_index()))
                                + "; 'cnncost list' shows all")
-        path, variant = index[text]
+        path, variant = entry
         raw = _load_cached(path, f"specs/{path.name}", path.stat().st_mtime)
     spec = parse_spec(raw, f"specs/{path.name}" if variant else text, variant)
     return spec

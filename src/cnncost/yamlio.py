@@ -65,6 +65,14 @@ def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> LList:
     return out
 
 
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    try:
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+    except ValueError:
+        raise CnnCostError("integer is too long", _loc(loader.file, node)) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 
@@ -79,7 +87,7 @@ def _check_nodes(file: str, root: yaml.Node) -> None:
             raise CnnCostError("YAML aliases (*name) are not allowed in spec files", _loc(file, node))
         seen.add(id(node))
         if len(seen) > MAX_NODES:
-            raise CnnCostError(f"spec file is too large (over {MAX_NODES} YAML nodes)")
+            raise CnnCostError(f"spec file is too large (over {MAX_NODES} YAML nodes)", Loc(file))
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
                 stack.extend((k, v))
@@ -106,6 +114,8 @@ def loads(text: str, file: str = "<spec>") -> Any:
         raise CnnCostError(f"YAML error: {what}", loc) from None
     except yaml.YAMLError as exc:
         raise CnnCostError(f"YAML error: {exc}".splitlines()[0], Loc(file)) from None
+    except RecursionError:
+        raise CnnCostError("YAML is nested too deeply", Loc(file)) from None
     finally:
         loader.dispose()
 

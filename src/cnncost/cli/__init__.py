@@ -9,6 +9,12 @@ from .app import app
 
 # Importing a command module registers its commands on ``app``.
 from . import report as _report  # noqa: F401,E402
+from . import fit as _fit  # noqa: F401,E402
+from . import verify as _verify  # noqa: F401,E402
+from . import check as _check  # noqa: F401,E402
+from . import sweep as _sweep  # noqa: F401,E402
+from . import embed as _embed  # noqa: F401,E402
+from . import plot as _plot  # noqa: F401,E402
 
 __all__ = ["app", "main"]
 
@@ -36,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         if type(exc).__name__ == "Exit":
             return int(code or 0)
         if hasattr(exc, "format_message") and code is not None:  # usage errors of the CLI parser
-            print(f"cnncost: error: {exc.format_message()}", file=sys.stderr)
+            message = " ".join(exc.format_message().split())
+            if message:  # empty: a bare `cnncost` has already printed the help
+                ctx = getattr(exc, "ctx", None)
+                hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+                print(f"cnncost: error: {message}{hint}", file=sys.stderr)
             return 2
         if debug:
             traceback.print_exc()

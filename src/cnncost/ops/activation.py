@@ -35,6 +35,13 @@ def _np() -> Any:
     return np
 
 
+def _sigmoid(x: Any) -> Any:
+    """1/(1+exp(-x)) without overflow for large |x|."""
+    np = _np()
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
 @register
 class ReLU(_Activation):
     name, summary, inplace_default = "relu", "max(x, 0); in place by default", True
@@ -78,7 +85,7 @@ class Sigmoid(_Activation):
     cost = 3
 
     def fn(self, a):
-        return lambda x: 1.0 / (1.0 + _np().exp(-x))
+        return _sigmoid
 
 
 @register
@@ -96,7 +103,7 @@ class SiLU(_Activation):
     cost = 4
 
     def fn(self, a):
-        return lambda x: x / (1.0 + _np().exp(-x))
+        return lambda x: x * _sigmoid(x)
 
 
 @register

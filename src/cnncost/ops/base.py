@@ -3,6 +3,7 @@ forward pass together in one class, so the analysis and the reference pass canno
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from ..dims import Shape, as_int, is_symbolic, prod
@@ -80,6 +81,8 @@ class Op:
 
 def need_int(value: Any, what: str, minimum: int | None = None) -> Any:
     """An integer (or integer-valued symbol); optionally at least ``minimum`` when known."""
+    if type(value) is int and (minimum is None or value >= minimum):  # the common case, first
+        return value
     if isinstance(value, bool):
         raise CnnCostError(f"{what} must be an integer, got {value!r}")
     if isinstance(value, float):
@@ -129,11 +132,12 @@ def spatial(shape: Shape, op: str) -> tuple[Any, Any, Any]:
     return shape[0], shape[1], shape[2]
 
 
-def check_positive(dims: tuple, what: str) -> None:
-    """Numeric dims must be >= 1."""
+def check_positive(dims: tuple, what: str | Callable[[], str]) -> None:
+    """Numeric dims must be >= 1. ``what`` may be a function, so that the message (which may
+    print sympy expressions, slowly) is only built when the check fails."""
     for d in dims:
         if not is_symbolic(d) and d < 1:
-            raise CnnCostError(what)
+            raise CnnCostError(what() if callable(what) else what)
 
 
 def numel(shape: tuple) -> Any:

@@ -62,7 +62,7 @@ class Conv(Op):
         wo = window_out(w, pl + pr, kw, sw, dw)
         check_positive(
             (ho, wo),
-            f"kernel {kh}x{kw} (dilation {dh}x{dw}) is larger than the padded input "
+            lambda: f"kernel {kh}x{kw} (dilation {dh}x{dw}) is larger than the padded input "
             f"{h + pt + pb}x{w + pl + pr}",
         )
         return (a["c"], ho, wo)
@@ -86,22 +86,41 @@ class Conv(Op):
 
         (kh, kw), (sh, sw), (dh, dw), g = a["k"], a["s"], a["d"], a["groups"]
         pt, pb, pl, pr = a["p"]
-        x = np.pad(xs[0], ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+        x, weight = xs[0], w["weight"]
         n, c, h, wd = x.shape
-        ho, wo = (h - dh * (kh - 1) - 1) // sh + 1, (wd - dw * (kw - 1) - 1) // sw + 1
-        st = x.strides
-        cols = np.lib.stride_tricks.as_strided(
-            x, (n, g, c // g, kh, kw, ho, wo),
-            (st[0], st[1] * (c // g), st[1], st[2] * dh, st[3] * dw, st[2] * sh, st[3] * sw),
-            writeable=False,
-        )
-        weight = w["weight"]
-        cout = weight.shape[0]
-        wg = weight.reshape(g, cout // g, *weight.shape[1:])
-        y = np.einsum("gocij,ngcijhw->ngohw", wg, cols, optimize=True).reshape(n, cout, ho, wo)
-        if "bias" in w:
-            y = y + w["bias"].reshape(1, -1, 1, 1)
-        # MACs from the operands the kernel actually contracted: (g, o, c, i, j) x (n, ..., h, w)
-        counted = n * wg.shape[0] * wg.shape[1] * wg.shape[2] * wg.shape[3] * wg.shape[4]
-        counted *= cols.shape[5] * cols.shape[6]
-        return y.astype(xs[0].dtype, copy=False), int(counted)
+        cout, cg = weight.shape[0], weight.shape[1]
+        if weight.shape[2:] != (kh, kw) or c != cg * g or cout % g:
+            raise ValueError(f"conv weight {weight.shape} does not fit input {x.shape} "
+                             f"with groups={g}")
+        xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+        ho = (h + pt + pb - dh * (kh - 1) - 1) // sh + 1
+        wo = (wd + pl + pr - dw * (kw - 1) - 1) // sw + 1
+        wg = weight.reshape(g, cout // g, cg, kh, kw)
+        y = np.zeros((n, g, cout // g, ho * wo), dtype=np.result_type(x, weight))
+        counted = 0
+        if cg == 1:  # depthwise: one broadcast multiply-add per kernel tap
+            for i in range(kh):
+                for j in range(kw):
+                    tap = xp[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh,
+                             j * dw:j * dw + sw * (wo - 1) + 1:sw].reshape(n, g, 1, ho * wo)
+                    wij = wg[:, :, :, i, j]  # (g, o, 1)
+                    y += wij[None] * tap
+                    counted += tap.shape[0] * wij.shape[0] * wij.shape[1] * tap.shape[3]
+        else:  # im2col + one GEMM per group, a few samples at a time to bound memory
+            st = xp.strides
+            cols_view = np.lib.stride_tricks.as_strided(
+                xp, (n, g, cg, kh, kw, ho, wo),
+                (st[0], st[1] * cg, st[1], st[2] * dh, st[3] * dw, st[2] * sh, st[3] * sw),
+                writeable=False)
+            wmat = wg.reshape(g, cout // g, cg * kh * kw)
+            step = max(1, (1 << 26) // max(1, c * kh * kw * ho * wo))
+            for b in range(0, n, step):
+                cols = cols_view[b:b + step].reshape(-1, g, cg * kh * kw, ho * wo)
+                y[b:b + step] = np.matmul(wmat, cols)  # (g,o,K) @ (nb,g,K,hw)
+                # MACs from the operands of this GEMM: batch x groups x o x K x hw
+                counted += cols.shape[0] * wmat.shape[0] * wmat.shape[1] * wmat.shape[2] \
+                    * cols.shape[3]
+        y = y.reshape(n, cout, ho, wo)
+        if a["bias"]:
+            y += w["bias"].reshape(1, -1, 1, 1)
+        return y.astype(x.dtype, copy=False), int(counted)

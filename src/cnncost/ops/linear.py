@@ -39,7 +39,10 @@ class Linear(Op):
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         x, weight = xs[0], w["weight"]
+        if x.ndim != 2 or weight.shape[1] != x.shape[1]:
+            raise ValueError(f"linear weight {weight.shape} does not fit input {x.shape}")
         y = x @ weight.T
-        if "bias" in w:
+        if a["bias"]:
             y = y + w["bias"]
-        return y, int(x.shape[0] * weight.shape[0] * weight.shape[1])
+        # MACs from the GEMM operands: (n, in) @ (in, out)
+        return y.astype(x.dtype, copy=False), int(x.shape[0] * x.shape[1] * weight.shape[0])

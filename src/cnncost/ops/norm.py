@@ -38,7 +38,7 @@ class BatchNorm(Op):
         y = (x - w["running_mean"].reshape(shape)) * scale.reshape(shape)
         if a["affine"]:
             y = y + w["bias"].reshape(shape)
-        return y.astype(x.dtype), 0
+        return y.astype(x.dtype, copy=False), 0
 
 
 @register

@@ -46,12 +46,13 @@ class _Pool(Op):
         (kh, kw), (sh, sw), (ph, pw), (dh, dw) = a["k"], a["s"], a["p"], a["d"]
         ho = pool_out(h, ph, kh, sh, dh, a["ceil"])
         wo = pool_out(w, pw, kw, sw, dw, a["ceil"])
-        check_positive((ho, wo), f"pool window {kh}x{kw} is larger than the padded input "
-                                 f"{h + 2 * ph}x{w + 2 * pw}")
+        check_positive((ho, wo), lambda: f"pool window {kh}x{kw} is larger than the padded "
+                                         f"input {h + 2 * ph}x{w + 2 * pw}")
         return (c, ho, wo)
 
-    def _windows(self, x: Any, a: dict[str, Any], fill: float) -> tuple[Any, Any]:
-        """Strided view (n, c, ho, wo, kh, kw) over the padded input; pads the right for ceil."""
+    def _reduce(self, x: Any, a: dict[str, Any], fill: float, combine: Any) -> Any:
+        """Fold ``combine`` over the kernel taps (strided slices of the padded input); the
+        bottom/right are padded further with ``fill`` for the windows ceil mode adds."""
         import numpy as np
 
         (kh, kw), (sh, sw), (ph, pw), (dh, dw) = a["k"], a["s"], a["p"], a["d"]
@@ -62,11 +63,13 @@ class _Pool(Op):
         extra_w = max(0, (wo - 1) * sw + dw * (kw - 1) + 1 - (w + 2 * pw))
         xp = np.pad(x, ((0, 0), (0, 0), (ph, ph + extra_h), (pw, pw + extra_w)),
                     constant_values=fill)
-        st = xp.strides
-        view = np.lib.stride_tricks.as_strided(
-            xp, (n, c, ho, wo, kh, kw),
-            (st[0], st[1], st[2] * sh, st[3] * sw, st[2] * dh, st[3] * dw), writeable=False)
-        return view, (extra_h, extra_w)
+        out = None
+        for i in range(kh):
+            for j in range(kw):
+                tap = xp[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh,
+                         j * dw:j * dw + sw * (wo - 1) + 1:sw]
+                out = tap.copy() if out is None else combine(out, tap, out=out)
+        return out
 
 
 @register
@@ -81,8 +84,7 @@ class MaxPool(_Pool):
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np
 
-        view, _ = self._windows(xs[0], a, -np.inf)
-        return view.max(axis=(4, 5)), 0
+        return self._reduce(xs[0], a, -np.inf, np.maximum), 0
 
 
 @register
@@ -105,8 +107,7 @@ class AvgPool(_Pool):
         import numpy as np
 
         x = xs[0]
-        view, (eh, ew) = self._windows(x, a, 0.0)
-        total = view.sum(axis=(4, 5))
+        total = self._reduce(x, a, 0.0, np.add)
         # divisor: PyTorch counts padding (if count_include_pad) but never the ceil-mode overhang
         (kh, kw), (sh, sw), (ph, pw) = a["k"], a["s"], a["p"]
         n, c, h, wd = x.shape

@@ -1,0 +1,70 @@
+"""``cnncost plot``: per-layer bar charts of memory, params and MACs (one model or several)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .app import app, emit
+from .options import (Batch, Depth, Dtype, Format, From, Input, Only, Set, Train, Until,
+                      check_format, split_types)
+
+
+@app.command()
+def plot(
+    models: Annotated[list[str], typer.Argument(help="model(s) or spec file(s); several are drawn "
+                                                     "side by side on shared axes")],
+    output: Annotated[str, typer.Option("--output", "-o", help="FILE.svg, FILE.png or FILE.pdf")],
+    metric: Annotated[str, typer.Option("--metric", "-m", help="memory, params, macs (comma-"
+                                                               "separated) or all")] = "all",
+    input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
+    fmt: Format = "table", train: Train = False, until: Until = None, start: From = None,
+    only: Only = None, depth: Depth = None,
+) -> None:
+    """Per-layer bar charts (layers along the depth of the network), like the lecture's
+    AlexNet/VGG charts. Rows that are zero in every plotted metric are left out.
+
+    --format markdown prints an image link (for 'cnncost embed'); csv and json print the plotted
+    numbers."""
+    from ..api import analyze
+    from ..embed import dry_run
+    from ..plot import METRIC_INFO, check_suffix, metrics_of, plotted_rows, save
+
+    check_format(fmt, ("table", "markdown", "json", "csv", "html"))
+    chosen = metrics_of(metric)
+    check_suffix(output)
+    reports = [analyze(m, input=input, batch=batch, dtype=dtype, set=set, train=train,
+                       start=start, until=until, only=split_types(only), depth=depth)
+               for m in models]
+    if not dry_run():  # 'cnncost embed --check' writes nothing
+        save(reports, chosen, output)
+    names = " vs ".join(r.model for r in reports)
+    alt = f"{names}: per-layer {', '.join(METRIC_INFO[m][1] for m in chosen)}"
+    attrs = [METRIC_INFO[m][0] for m in chosen]
+    if fmt == "markdown":
+        emit(f"![{alt}]({output})")
+    elif fmt == "html":
+        import html
+
+        emit(f'<img src="{html.escape(output)}" alt="{html.escape(alt)}">')
+    elif fmt in ("csv", "json"):
+        data = [{"model": r.model, "name": row.name, "type": row.type,
+                 **{a: getattr(row, a) for a in attrs}}
+                for r in reports for row in plotted_rows(r, chosen)]
+        if fmt == "json":
+            import json
+
+            emit(json.dumps({"file": output, "metrics": chosen, "layers": data}, indent=2))
+        else:
+            import csv
+            import io
+
+            buf = io.StringIO()
+            writer = csv.DictWriter(buf, fieldnames=["model", "name", "type", *attrs],
+                                    lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(data)
+            emit(buf.getvalue().rstrip("\n"))
+    else:
+        emit(f"wrote {output} ({alt})")

@@ -1,0 +1,181 @@
+"""Memory model and GPU fit: hand-computed byte counts on a tiny spec, the solve, the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cnncost import memory as m
+from cnncost.api import build_graph
+from cnncost.errors import CnnCostError
+
+TINY = """\
+cnncost: 1
+name: tiny
+input: [3, 8, 8]
+layers:
+  - conv: {c: 4, k: 3, p: 1}
+  - bn
+  - relu
+  - maxpool: {k: 2}
+  - flatten
+  - dropout: {p: 0.5}
+  - linear: {out: 10}
+"""
+N = 128  # every per-sample size below times 128 is a multiple of 512 (no allocator rounding)
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    return build_graph(str(path))
+
+
+def test_inference_peak_by_hand(tiny):
+    # per sample fp32: input 3*8*8*4 = 768 B, conv 4*8*8*4 = 1024, bn 1024, relu in place,
+    # maxpool 4*4*4*4 = 256, flatten/dropout views, linear 10*4 = 40
+    inp, conv, bn, pool, lin = 768 * N, 1024 * N, 1024 * N, 256 * N, 40 * N
+    # at bn: the input (held by the caller), conv out (read by bn) and bn out are all live
+    steps = [inp + conv, inp + conv + bn, inp + bn + pool, inp + pool + lin]
+    p = m.plan(tiny, train=False)
+    assert m.inference_peak(p, N) == max(steps) == 360448
+
+
+def test_saved_for_backward_by_hand(tiny):
+    # conv keeps its input; bn keeps conv's output + 2C fp32 stats (32 B -> one 512 B block);
+    # relu (in place) keeps bn's output; maxpool keeps that same storage + int64 indices;
+    # dropout keeps a bool mask on CUDA; linear keeps dropout's output
+    inp, conv, bn = 768 * N, 1024 * N, 1024 * N
+    indices = 4 * 4 * 4 * 8 * N
+    mask, dropped = 64 * 1 * N, 64 * 4 * N
+    expected = inp + conv + 512 + bn + indices + mask + dropped
+    assert m.saved_bytes(m.plan(tiny, train=True), N) == expected
+    # on the CPU, dropout keeps a float noise tensor instead of a bool mask
+    cpu = m.saved_bytes(m.plan(tiny, train=True, device="cpu"), N)
+    assert cpu - expected == 64 * 3 * N
+
+
+def test_amp_halves_activations_but_not_indices(tiny):
+    fp32 = m.saved_bytes(m.plan(tiny, train=True), N)
+    amp = m.saved_bytes(m.plan(tiny, train=True, amp=True), N)
+    # 16-bit: input cast copy 384, conv 512, bn 512, indices stay 512, mask 64, dropped 128
+    assert amp == (384 + 512 + 512 + 512 + 64 + 128) * N + 512
+    assert amp < fp32
+
+
+def test_breakdown_weights_grads_optimizer(tiny):
+    p = m.plan(tiny, train=True)
+    # params: conv 4*3*3*3 = 108 + bias 4, bn 4 + 4, linear 64*10 = 640 + 10; each tensor is
+    # its own allocation rounded up to 512 B: 432->512, 16->512, 16->512, 16->512, 2560, 40->512
+    weights = 512 * 5 + 2560
+    sgd = m.breakdown(p, N, "sgd", context=0)
+    adam = m.breakdown(p, N, "adam", context=0)
+    assert sgd["weights"] == sgd["gradients"] == weights
+    assert sgd["optimizer_state"] == 0
+    assert adam["optimizer_state"] == 2 * weights
+    assert m.breakdown(p, N, "momentum")["optimizer_state"] == weights
+    assert sgd["buffers"] == 2 * 512  # running mean and var, 16 B each
+    assert sgd["transient"] >= 0
+    # context 0: what is left is the allocator reserve, 5% of the batch-dependent bytes
+    dynamic = sgd["activations"] + sgd["transient"] + sgd["workspace"]
+    assert abs(sgd["overhead"] - dynamic / 20) <= 512
+    with pytest.raises(CnnCostError, match="optimizer"):
+        m.breakdown(p, N, "lion")
+
+
+def test_max_batch_is_exact():
+    r = m.fit("alexnet", memory="3GiB", batch=64, train=True, optimizer="momentum")
+    p = m.plan(build_graph("alexnet"), True)
+
+    def total(n: int) -> int:
+        return sum(m.breakdown(p, n, "momentum").values())
+
+    assert total(r.max_batch) <= 3 * 2**30 < total(r.max_batch + 1)
+    assert r.total_bytes == total(64)
+    assert r.fits == (total(64) <= 3 * 2**30)
+
+
+def test_max_batch_solver_on_a_line():
+    assert m.max_batch(lambda n: 1000 + 10 * n, 1100) == 10
+    assert m.max_batch(lambda n: 1000 + 10 * n, 1009) == 0
+    # rounding steps are re-checked, not trusted: 1000 + 512*ceil(10n/512) <= 2024
+    # <=> ceil(10n/512) <= 2 <=> 10n <= 1024 <=> n <= 102 (total(1) == total(2): slope 0)
+    assert m.max_batch(lambda n: 1000 + 512 * -(-(10 * n) // 512), 2024) == 102
+
+
+def test_parse_size():
+    assert m.parse_size("12GiB") == 12 * 1024**3
+    assert m.parse_size("16GB") == 16 * 10**9
+    assert m.parse_size("0.5 MiB") == 2**19
+    for bad in ("twelve", "12XB", "-1GiB", ""):
+        with pytest.raises(CnnCostError):
+            m.parse_size(bad)
+
+
+def test_catalog_has_every_gpu_the_issue_names():
+    names = ["gtx580-3gb", "k40", "titan-x-maxwell", "p100-16gb", "v100-16gb", "v100-32gb", "t4",
+             "rtx2080ti", "rtx3090", "rtx4090", "a100-40gb", "a100-80gb", "h100-80gb", "h200",
+             "l4", "jetson-nano", "jetson-agx-orin-64gb"]
+    cat = m.gpus()
+    for name in names:
+        entry = cat[name]
+        assert entry["memory"] > 0 and entry["bandwidth"] > 0 and entry["fp32"] > 0
+        assert "fp16" in entry and "bf16" in entry and entry["source"]
+    assert cat["v100-16gb"]["memory"] == 16 * 2**30
+    assert cat["gtx580-3gb"]["memory"] == 3 * 2**30
+    with pytest.raises(CnnCostError, match="v100-16gb"):
+        m.find_gpu("v100-16")
+
+
+def test_fit_needs_one_capacity():
+    with pytest.raises(CnnCostError):
+        m.fit("alexnet")
+    with pytest.raises(CnnCostError):
+        m.fit("alexnet", gpu="t4", memory="1GiB")
+    with pytest.raises(CnnCostError, match="numeric"):
+        m.fit("alexnet", memory="1GiB", input="3xHxW")
+
+
+def test_cli_fit_json_schema(cli):
+    code, out, err = cli("fit", "vgg16", "--gpu", "v100-16gb", "--train", "--batch", "32",
+                         "--format", "json")
+    assert code == 0, err
+    d = json.loads(out)
+    for key in ("model", "gpu", "capacity_bytes", "batch", "mode", "optimizer", "dtype",
+                "breakdown", "total_bytes", "fits", "max_batch"):
+        assert key in d
+    assert list(d["breakdown"]) == ["weights", "buffers", "gradients", "optimizer_state",
+                                    "activations", "transient", "workspace", "overhead"]
+    assert d["mode"] == "train" and d["batch"] == 32 and d["capacity_bytes"] == 16 * 2**30
+    assert sum(d["breakdown"].values()) == d["total_bytes"]
+    assert d["fits"] is True and d["max_batch"] >= 32
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "html"])
+def test_cli_fit_formats(cli, fmt):
+    code, out, err = cli("fit", "alexnet", "--memory", "12GiB", "-b", "16", "--format", fmt)
+    assert code == 0, err and out
+
+
+def test_cli_fit_verdicts(cli):
+    from cnncost.spec import model_names
+
+    model = "resnet50" if "resnet50" in model_names() else "vgg16"
+    code, out, _ = cli("fit", model, "--gpu", "v100-16gb", "--train", "--batch", "112")
+    assert code == 0 and "FITS" in out and "activations" in out
+    code, out, _ = cli("fit", model, "--gpu", "v100-16gb", "--train", "--batch", "256")
+    assert code == 0 and "DOES NOT FIT" in out
+    best = int(out.split("largest batch that fits: ")[1].split()[0])
+    assert 0 < best < 256
+    code, _, err = cli("fit", "alexnet", "--gpu", "nope")
+    assert code == 2 and "unknown GPU" in err
+
+
+def test_cli_gpus(cli):
+    code, out, _ = cli("gpus", "--format", "json")
+    assert code == 0
+    assert {g["gpu"] for g in json.loads(out)} >= {"v100-16gb", "h200", "jetson-nano"}
+    code, out, _ = cli("gpus")
+    assert code == 0 and "a100-80gb" in out
