@@ -167,7 +167,7 @@ def test_a_weight_the_kernel_never_reads_is_caught(monkeypatch, tmp_path):
     (["alexnet", "--input", "3x10"], "--input"),
     (["alexnet", "--input", "3xHxW"], "symbolic"),
     (["alexnet", "--batch", "0"], "--batch"),
-    (["alexnet", "--format", "csv"], "--format"),
+    (["alexnet", "--format", "xml"], "--format"),
     (["alexnett"], "alexnet"),
 ])
 def test_bad_input_exits_2(cli, args, message):

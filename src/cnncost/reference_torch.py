@@ -56,11 +56,13 @@ def torch_model(graph: Graph, seed: int) -> Any:
     elif "kwargs" not in params and "num_classes" not in params:
         kwargs.pop("num_classes", None)
     torch.manual_seed(seed)
-    model = _fast_build(builder, kwargs) or builder(**kwargs)
+    model = _fast_build(builder, kwargs) or builder(**kwargs).double()
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for mod in model.modules():
             if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm):
+                if mod.running_mean is None:
+                    raise CnnCostError("--torch: a BatchNorm without running statistics")
                 mod.running_mean.uniform_(-0.1, 0.1, generator=gen)
                 mod.running_var.uniform_(0.5, 1.5, generator=gen)
                 if mod.affine:
@@ -74,21 +76,27 @@ def torch_model(graph: Graph, seed: int) -> Any:
                 mod.weight.uniform_(-bound, bound, generator=gen)
                 if mod.bias is not None:
                     mod.bias.uniform_(-0.1, 0.1, generator=gen)
-    return model.eval().double()
+    return model.eval()
 
 
 def _fast_build(builder: Any, kwargs: dict[str, Any]) -> Any:
-    """Build on the meta device and initialise each module with its own ``reset_parameters``
-    (torch's default init): seconds faster than torchvision's init for 100M-parameter nets.
-    None when some module holds tensors it cannot reset itself."""
+    """Build on the meta device and allocate float64 storage without torchvision's init (whose
+    normal draws take seconds for 100M-parameter nets): conv, linear and BN tensors are all drawn
+    by :func:`torch_model`; any other module holding tensors runs its ``reset_parameters``.
+    None when some module cannot initialise itself."""
     import torch
 
     with torch.device("meta"):
         model = builder(**kwargs)
-    model = model.to_empty(device="cpu")
+    model = model.to(torch.float64).to_empty(device="cpu")
     for mod in model.modules():
-        own = [*mod.parameters(recurse=False), *mod.buffers(recurse=False)]
-        if not own:
+        if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm):
+            if mod.num_batches_tracked is not None:
+                mod.num_batches_tracked.zero_()
+            continue
+        if isinstance(mod, (torch.nn.Conv2d, torch.nn.Linear)):
+            continue
+        if not [*mod.parameters(recurse=False), *mod.buffers(recurse=False)]:
             continue
         if not hasattr(mod, "reset_parameters"):
             return None

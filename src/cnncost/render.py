@@ -195,7 +195,7 @@ def report_html(report: Any) -> str:
 def _page(title: str, content: str) -> str:
     style = ("body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
              "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}"
-             "td:nth-child(-n+3),th:nth-child(-n+3){text-align:left}")
+             "td:nth-child(-n+3),th:nth-child(-n+3){text-align:left}td.l,th.l{text-align:left}")
     return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>"
             f"<style>{style}</style></head><body>\n{content}\n</body></html>")
 
@@ -308,6 +308,27 @@ def html_page(title: str, content: str) -> str:
     return _page(html.escape(title), content)
 
 
+def _numeric(header: str) -> bool:
+    """Count, byte and ratio columns, right-aligned in every format."""
+    return header in ("params", "MACs", "activation", "buffers", "other ops") or \
+        header.startswith("×") or header.rsplit(" ", 1)[-1] in ("params", "MACs")
+
+
+def html_table(headers: list[str], rows: list[list[str]]) -> str:
+    """A ``<table>`` fragment of already formatted cells (for pages with several tables);
+    text columns are left-aligned, numeric ones (see ``_numeric``) right-aligned."""
+    left = [not _numeric(h) for h in headers]
+
+    def cell(tag: str, i: int, text: str) -> str:
+        cls = ' class="l"' if i < len(left) and left[i] else ""
+        return f"<{tag}{cls}>{html.escape(text)}</{tag}>"
+
+    head = "".join(cell("th", i, h) for i, h in enumerate(headers))
+    body = "\n".join("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(cells)) + "</tr>"
+                     for cells in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
+
+
 def tabular(headers: list[str], rows: list[list[str]], fmt: str, note: str = "",
             title: str = "") -> str:
     """Rows of already formatted cells as table, markdown, csv or a standalone html page; count,
@@ -329,24 +350,21 @@ def tabular(headers: list[str], rows: list[list[str]], fmt: str, note: str = "",
         writer.writerow(headers)
         writer.writerows(rows)
         return buf.getvalue().rstrip("\n")
+    notes = note.splitlines() if note else []
     if fmt == "html":
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-        body = "\n".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
-                         + "</tr>" for cells in rows)
-        top = (f"<h1>{html.escape(title)}</h1>" if title else "") + (
-            f"<p>{html.escape(note)}</p>" if note else "")
-        return html_page(title or "cnncost", f"{top}<table><thead><tr>{head}</tr></thead>"
-                                             f"<tbody>\n{body}\n</tbody></table>")
+        top = (f"<h1>{html.escape(title)}</h1>" if title else "") + "".join(
+            f"<p>{html.escape(line)}</p>" for line in notes)
+        return html_page(title or "cnncost", top + html_table(headers, rows))
     from tabulate import tabulate
 
-    numeric = [h in ("params", "MACs", "activation", "buffers", "other ops") or h.startswith("×")
-               for h in headers]
-    colalign = tuple("right" if n else "left" for n in numeric)
+    colalign = tuple("right" if _numeric(h) else "left" for h in headers)
+    if fmt == "markdown":
+        rows = [[c.replace("|", "\\|") for c in cells] for cells in rows]
     table = tabulate(rows, headers=headers, tablefmt="github" if fmt == "markdown" else "simple",
                      colalign=colalign, disable_numparse=True)
     if fmt == "markdown":
-        lines = ([f"**{title}**", ""] if title else []) + [table] + (["", f"_{note}_"] if note
-                                                                    else [])
+        lines = ([f"**{title}**", ""] if title else []) + [table]
+        lines += [part for line in notes if line.strip() for part in ("", f"_{line.strip()}_")]
     else:
         lines = ([title, ""] if title else []) + [table] + (["", note] if note else [])
     return "\n".join(lines)

@@ -55,25 +55,23 @@ def render(results: list[Any], fmt: str) -> str:
         return buf.getvalue().rstrip("\n")
     groups = _grouped(rows, results)
     if fmt == "html":
-        parts = []
-        for citation, group in groups.items():
-            head = "".join(f"<th>{c}</th>" for c in COLUMNS)
-            body = "".join(
-                "<tr>" + "".join(f"<td>{html.escape(_cell(r[c]))}</td>" for c in COLUMNS) + "</tr>"
-                for r in group)
-            parts.append(f"<h2>{html.escape(citation)}</h2>\n<table><tr>{head}</tr>{body}</table>")
-        return ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>cnncost check</title>"
-                "</head><body>\n" + "\n".join(parts)
-                + f"\n<p>{html.escape(_summary_line(summ))}</p></body></html>")
-    from tabulate import tabulate
+        from ..render import html_page, html_table
+
+        parts = [f"<h2>{html.escape(citation)}</h2>\n"
+                 + html_table(list(COLUMNS), [[_cell(r[c]) for c in COLUMNS] for r in group])
+                 for citation, group in groups.items()]
+        return html_page("cnncost check", "<h1>cnncost check</h1>\n" + "\n".join(parts)
+                         + f"\n<p>{html.escape(_summary_line(summ))}</p>")
+    from ..render import tabular
 
     parts = []
     for citation, group in groups.items():
         table = [[_cell(r[c]) for c in COLUMNS] for r in group]
         if fmt == "markdown":
-            parts.append(f"### {citation}\n\n" + tabulate(table, headers=COLUMNS, tablefmt="github",
-                                                         disable_numparse=True))
+            parts.append(f"### {citation}\n\n" + tabular(list(COLUMNS), table, "markdown"))
         else:
+            from tabulate import tabulate
+
             parts.append(f"== {citation}\n" + tabulate(table, headers=COLUMNS, tablefmt="simple",
                                                       disable_numparse=True,
                                                       maxcolwidths=[None] * 7 + [60]))

@@ -18,7 +18,7 @@ def list_models(fmt: Format = "table") -> None:
     """List every bundled model with its title and source."""
     from ..spec import load_spec, model_names
 
-    check_format(fmt, ("table", "markdown", "json"))
+    check_format(fmt, FORMATS)
     specs = [load_spec(name) for name in model_names()]
     if fmt == "json":
         import json
@@ -26,11 +26,17 @@ def list_models(fmt: Format = "table") -> None:
         emit(json.dumps([{"model": s.name, "title": s.title, "source": s.source} for s in specs],
                         indent=2))
         return
-    from tabulate import tabulate
+    rows = [[s.name, s.title or "", s.source or ""] for s in specs]
+    if fmt == "table":
+        from tabulate import tabulate
 
-    rows = [[s.name, s.title, s.source] for s in specs]
-    emit(tabulate(rows, headers=["model", "title", "source"],
-                  tablefmt="github" if fmt == "markdown" else "simple", maxcolwidths=[None, 40, 70]))
+        emit(tabulate(rows, headers=["model", "title", "source"], tablefmt="simple",
+                      maxcolwidths=[None, 40, 70]))
+        return
+    from ..render import tabular
+
+    emit(tabular(["model", "title", "source"], rows, fmt,
+                 title="cnncost bundled models" if fmt == "html" else ""))
 
 
 @app.command()
