@@ -261,7 +261,7 @@ COMMAND_LINES: list[tuple[str, list[str], str]] = [
     ("missing-option-value", ["report", "alexnet", "--input"], "requires an argument"),
     ("unknown-command", ["reprot", "alexnet"], "No such command 'reprot'"),
     ("extra-argument", ["list", "extra"], "unexpected extra argument"),
-    ("list-format", ["list", "--format", "csv"], "unknown --format 'csv'"),
+    ("list-format", ["list", "--format", "xml"], "unknown --format 'xml'"),
     ("compare-unknown", ["compare", "alexnet", "alexnett"], "unknown model 'alexnett'"),
     ("gpu-unknown", ["fit", "alexnet", "--gpu", "h1000"], "unknown GPU 'h1000'"),
     ("memory-unit", ["fit", "alexnet", "--memory", "12XB"], "cannot read memory size '12XB'"),

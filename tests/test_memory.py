@@ -37,8 +37,9 @@ def test_inference_peak_by_hand(tiny):
     # per sample fp32: input 3*8*8*4 = 768 B, conv 4*8*8*4 = 1024, bn 1024, relu in place,
     # maxpool 4*4*4*4 = 256, flatten/dropout views, linear 10*4 = 40
     inp, conv, bn, pool, lin = 768 * N, 1024 * N, 1024 * N, 256 * N, 40 * N
-    # at bn: the input (held by the caller), conv out (read by bn) and bn out are all live
-    steps = [inp + conv, inp + conv + bn, inp + bn + pool, inp + pool + lin]
+    # at bn: the input (held by the caller), conv out (read by bn) and bn out are all live;
+    # at the pool, its int64 indices (4*4*4 * 8 B per sample) are live too
+    steps = [inp + conv, inp + conv + bn, inp + bn + pool + 512 * N, inp + pool + lin]
     p = m.plan(tiny, train=False)
     assert m.inference_peak(p, N) == max(steps) == 360448
 
@@ -103,6 +104,16 @@ def test_max_batch_solver_on_a_line():
     # rounding steps are re-checked, not trusted: 1000 + 512*ceil(10n/512) <= 2024
     # <=> ceil(10n/512) <= 2 <=> 10n <= 1024 <=> n <= 102 (total(1) == total(2): slope 0)
     assert m.max_batch(lambda n: 1000 + 512 * -(-(10 * n) // 512), 2024) == 102
+    # memory that does not grow with the batch: bounded by the search limit, no endless loop
+    assert m.max_batch(lambda n: 5, 10, limit=1000) == 1000
+    # every (fixed, per-sample) pair on a small grid: the answer is exact
+    for fixed in (0, 700, 4096):
+        for per in (1, 300, 513, 5000):
+            def total(n: int, fixed: int = fixed, per: int = per) -> int:
+                return fixed + 512 * -(-(per * n) // 512)
+            for cap in (600, 10_000, 1_000_000):
+                best = m.max_batch(total, cap)
+                assert (best == 0 and total(1) > cap) or total(best) <= cap < total(best + 1)
 
 
 def test_parse_size():
@@ -136,6 +147,24 @@ def test_fit_needs_one_capacity():
         m.fit("alexnet", gpu="t4", memory="1GiB")
     with pytest.raises(CnnCostError, match="numeric"):
         m.fit("alexnet", memory="1GiB", input="3xHxW")
+    with pytest.raises(CnnCostError, match="inference"):
+        m.fit("alexnet", memory="1GiB", train=True, dtype="int8")
+    with pytest.raises(CnnCostError, match="dtype"):
+        m.fit("alexnet", memory="1GiB", dtype="fp8")
+
+
+def test_half_precision_and_the_maxpool_indices():
+    # AlexNet at 224, batch 64: the peak is at pool1, where the input, conv1's output
+    # (64x55x55), pool1's output (64x27x27) and its int64 indices (8 B each, whatever the
+    # dtype) are live together; every term is a multiple of 512 B
+    def peak(b: int) -> int:
+        n = 64
+        return (3 * 224 * 224 + 64 * 55 * 55 + 64 * 27 * 27) * b * n + 64 * 27 * 27 * 8 * n
+
+    for dtype, b in (("fp32", 4), ("fp16", 2), ("int8", 1)):
+        r = m.fit("alexnet", memory="12GiB", batch=64, input="3x224x224", dtype=dtype)
+        assert r.breakdown["activations"] == peak(b)
+    assert peak(4) == 123_928_576
 
 
 def test_cli_fit_json_schema(cli):
@@ -143,20 +172,26 @@ def test_cli_fit_json_schema(cli):
                          "--format", "json")
     assert code == 0, err
     d = json.loads(out)
-    for key in ("model", "gpu", "capacity_bytes", "batch", "mode", "optimizer", "dtype",
-                "breakdown", "total_bytes", "fits", "max_batch"):
-        assert key in d
+    assert list(d) == ["model", "gpu", "capacity_bytes", "batch", "mode", "optimizer", "dtype",
+                       "breakdown", "total_bytes", "fits", "max_batch"]
     assert list(d["breakdown"]) == ["weights", "buffers", "gradients", "optimizer_state",
                                     "activations", "transient", "workspace", "overhead"]
     assert d["mode"] == "train" and d["batch"] == 32 and d["capacity_bytes"] == 16 * 2**30
     assert sum(d["breakdown"].values()) == d["total_bytes"]
     assert d["fits"] is True and d["max_batch"] >= 32
+    code, out, _ = cli("fit", "vgg16", "--memory", "12GiB", "--format", "json")
+    d = json.loads(out)
+    assert d["mode"] == "inference" and d["optimizer"] is None
+    assert d["breakdown"]["gradients"] == d["breakdown"]["optimizer_state"] == 0
+    code, out, _ = cli("fit", "vgg16", "--memory", "12GiB", "--train", "--amp", "-f", "json")
+    assert json.loads(out)["dtype"] == "amp"
 
 
 @pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "html"])
 def test_cli_fit_formats(cli, fmt):
     code, out, err = cli("fit", "alexnet", "--memory", "12GiB", "-b", "16", "--format", fmt)
-    assert code == 0, err and out
+    assert code == 0, err
+    assert "activations" in out
 
 
 def test_cli_fit_verdicts(cli):
@@ -177,5 +212,6 @@ def test_cli_gpus(cli):
     code, out, _ = cli("gpus", "--format", "json")
     assert code == 0
     assert {g["gpu"] for g in json.loads(out)} >= {"v100-16gb", "h200", "jetson-nano"}
-    code, out, _ = cli("gpus")
-    assert code == 0 and "a100-80gb" in out
+    for fmt in ("table", "markdown", "csv", "html"):
+        code, out, _ = cli("gpus", "--format", fmt)
+        assert code == 0 and "a100-80gb" in out

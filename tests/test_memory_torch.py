@@ -27,10 +27,6 @@ NAMES = ["alexnet", "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg13_bn", 
          "mobilenet_v3_large", "squeezenet1_0", "squeezenet1_1", "shufflenet_v2_x1_0",
          "efficientnet_b0", "mnasnet1_0"]
 MODELS = {name: 96 if name == "inception_v3" else 64 for name in NAMES}
-# torchvision's _DenseLayer re-concatenates the list of all earlier outputs in every layer (the
-# "naive" implementation of Pleiss et al. 2017), so at inference it holds the pieces, the fresh
-# concatenation and norm1's output at once; the spec's graph concatenates once per layer.
-INFERENCE_XFAIL = {"densenet121", "densenet161", "densenet169", "densenet201"}
 BATCH = 2
 
 
@@ -130,12 +126,10 @@ def test_saved_for_backward_within_10_percent(torchvision_models, name):
 
 
 @pytest.mark.parametrize("name", list(MODELS))
-def test_inference_peak_within_10_percent(torchvision_models, name, request):
+def test_inference_peak_within_10_percent(torchvision_models, name):
     import torch
 
     _available(name)
-    if name in INFERENCE_XFAIL:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="list-concat DenseNet layers"))
     size = MODELS[name]
     measured = torch_inference_peak(_torch_model(torchvision_models, name),
                                     torch.randn(BATCH, 3, size, size))

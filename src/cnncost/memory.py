@@ -14,21 +14,21 @@ Every rule and its source is in docs/memory.md.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from .build import Graph
 from .errors import CnnCostError
+from .gpus import CONTEXT_BYTES, find_gpu, gpus, parse_size
 
-DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2}
+__all__ = ["BREAKDOWN_KEYS", "FitResult", "Plan", "breakdown", "find_gpu", "fit", "gpus",
+           "inference_peak", "max_batch", "parse_size", "plan", "saved_bytes", "training_peak"]
+
+DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
 #: optimizer state tensors per parameter (torch.optim: SGD none, momentum_buffer, Adam exp_avg +
 #: exp_avg_sq)
 OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}
 #: PyTorch's caching allocator hands out blocks in multiples of 512 bytes (kMinBlockSize)
 BLOCK = 512
-#: CUDA context + cuDNN/cuBLAS handles and kernels, outside the allocator; measured 777 MiB on
-#: an H100 with torch 2.11 / CUDA 13 / cuDNN 9.19 (docs/memory.md); a catalog entry may override
-CONTEXT_BYTES = 800 * 2**20
 #: cuBLAS workspace PyTorch allocates per handle once a matmul runs (CUBLAS_WORKSPACE_CONFIG
 #: default on Hopper, :4096:8 = 32 MiB)
 CUBLAS_WORKSPACE = 32 * 2**20
@@ -78,13 +78,12 @@ class Plan:
     last_use: dict[Any, int] = field(default_factory=dict)
     saved_by: dict[Any, list[int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    input_bytes: int = 4                                     # the input batch (fp32 under amp)
 
     def size(self, i: int) -> int:
         """Per-sample bytes of node i's output tensor."""
         n = self.graph.nodes[i]
         return _elements(n.shape) * (self.input_bytes if i == 0 else self.act_bytes)
-
-    input_bytes: int = 4
 
 
 def _elements(shape: tuple) -> int:
@@ -131,6 +130,7 @@ def plan(graph: Graph, train: bool, dtype: str = "fp32", amp: bool = False,
                     p.storages[key] = storage
                 p.saved_by.setdefault(key, []).append(i)
     _hold_module_inputs(p, nodes)
+    _hold_concat_pieces(p, nodes)
     dead_ends = {n.index for n in nodes} - {j for n in nodes for j in n.inputs}
     last = len(graph.nodes)
     for i in dead_ends | {0}:  # outputs (and the input batch) are held by the caller
@@ -156,6 +156,25 @@ def _hold_module_inputs(p: Plan, nodes: list[Any]) -> None:
                 if not names[j].name.startswith(scope):
                     s = p.out[j]
                     p.last_use[s] = max(p.last_use.get(s, 0), last[scope[:-1]])
+
+
+def _hold_concat_pieces(p: Plan, nodes: list[Any]) -> None:
+    """A chain of concats (DenseNet: each layer's output is concatenated after its input) is
+    held as its pieces: torchvision keeps the list of all earlier outputs for the whole block and
+    concatenates it afresh in every layer, so the pieces live until the chain's last concat."""
+    concats = [n for n in nodes if n.type == "concat"]
+    heads = {n.inputs[0] for n in concats}
+    chained = [n for n in concats
+               if n.index in heads or p.graph.nodes[n.inputs[0]].type == "concat"]
+    links = {n.index for n in chained}
+    ends: dict[int, int] = {}
+    for node in reversed(chained):
+        end = max(node.index, ends.get(node.index, 0))  # until the chain's last concat ran
+        for j in node.inputs:
+            if j in links:  # the earlier concatenation itself dies as before; pass the end on
+                ends[j] = max(ends.get(j, 0), end)
+            else:
+                p.last_use[p.out[j]] = max(p.last_use.get(p.out[j], 0), end)
 
 
 def _saved(p: Plan, node: Any) -> list[tuple[Any, Storage | None]]:
@@ -205,8 +224,8 @@ def _saved(p: Plan, node: Any) -> list[tuple[Any, Storage | None]]:
     return []
 
 
-_KNOWN = SAVES_RESULT | SAVES_INPUT | SAVES_INPUT_CLONE | SAVES_NOTHING | {"dropout", "adaptive_avgpool", "gap",
-                                                       "mul", "lrn"}
+_KNOWN = (SAVES_RESULT | SAVES_INPUT | SAVES_INPUT_CLONE | SAVES_NOTHING
+          | {"dropout", "adaptive_avgpool", "gap", "mul", "lrn"})
 
 
 def conv_workspace(p: Plan, i: int, n: int) -> int:
@@ -313,56 +332,7 @@ def training_peak(p: Plan, n: int, workspace: bool = False) -> int:
     return peak
 
 
-# ---- the GPU catalog and the fit ----------------------------------------------------------------
-
-_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10,
-          "mib": 2**20, "gib": 2**30, "tib": 2**40}
-
-
-def parse_size(text: str | int) -> int:
-    """``"12GiB"`` -> 12884901888; decimal units (GB) are powers of ten, IEC units (GiB) of two.
-
-    >>> parse_size("512MiB"), parse_size("1.5GB"), parse_size(4096)
-    (536870912, 1500000000, 4096)
-    """
-    if isinstance(text, int) and not isinstance(text, bool):
-        return text
-    s = str(text).strip().lower().replace(" ", "")
-    num = s.rstrip("abcdefghijklmnopqrstuvwxyz")
-    unit = s[len(num):]
-    try:
-        value = float(num)
-    except ValueError:
-        value = -1.0
-    if unit not in _UNITS or not 0 < value < float("inf"):  # also refuses nan
-        raise CnnCostError(f"cannot read memory size {text!r}; write e.g. 12GiB, 16GB or 512MiB")
-    return int(value * _UNITS[unit])
-
-
-@lru_cache(maxsize=1)
-def gpus() -> dict[str, dict[str, Any]]:
-    """The bundled GPU catalog (``data/gpus.yaml``), memory and context in bytes."""
-    from importlib.resources import files
-
-    import yaml
-
-    raw = yaml.safe_load((files("cnncost") / "data" / "gpus.yaml").read_text(encoding="utf-8"))
-    out: dict[str, dict[str, Any]] = {}
-    for name, entry in raw.items():
-        out[name] = {**entry, "memory": parse_size(entry["memory"]),
-                     "context": parse_size(entry.get("context", CONTEXT_BYTES))}
-    return out
-
-
-def find_gpu(name: str) -> dict[str, Any]:
-    """A catalog entry by name (a clear error with suggestions otherwise)."""
-    from .errors import suggest
-
-    catalog = gpus()
-    if name not in catalog:
-        raise CnnCostError(f"unknown GPU {name!r}" + suggest(name, list(catalog))
-                           + "; see `cnncost gpus`, or give --memory 12GiB")
-    return catalog[name]
+# ---- the fit ------------------------------------------------------------------------------------
 
 
 def breakdown(p: Plan, n: int, optimizer: str = "momentum", dtype: str = "fp32",
@@ -429,28 +399,35 @@ class FitResult:
         return self.capacity_bytes - self.total_bytes
 
     def to_dict(self) -> dict[str, Any]:
+        """The issue's JSON schema, no more keys; ``dtype`` is ``"amp"`` for mixed precision."""
         d = asdict(self)
-        keys = ("model", "gpu", "capacity_bytes", "batch", "mode", "optimizer", "dtype",
-                "breakdown")
+        keys = ("model", "gpu", "capacity_bytes", "batch", "mode", "optimizer")
         out = {k: d[k] for k in keys}
-        out.update(total_bytes=self.total_bytes, fits=self.fits, max_batch=self.max_batch,
-                   amp=self.amp, input=list(self.input), notes=self.notes)
+        out.update(dtype="amp" if self.amp else self.dtype, breakdown=dict(self.breakdown),
+                   total_bytes=self.total_bytes, fits=self.fits, max_batch=self.max_batch)
         return out
 
 
-def max_batch(total: Any, capacity: int) -> int:
-    """Largest n with total(n) <= capacity: solved from total(1), total(2) (memory is linear in
-    the batch up to 512-byte rounding), then re-checked one batch at a time. 0 if none fits."""
+def max_batch(total: Any, capacity: int, limit: int = 2**40) -> int:
+    """Largest n with total(n) <= capacity, 0 if none: solved from total(1) and total(2) (memory
+    is linear in the batch up to 512-byte rounding), then bracketed and bisected on total itself,
+    so the answer is exact: total(n) <= capacity < total(n + 1). Stops at ``limit``."""
     t1, t2 = total(1), total(2)
     if t1 > capacity:
         return 0
-    slope = max(t2 - t1, 1)
-    n = max(1, (capacity - (t1 - slope)) // slope)
-    while total(n) > capacity and n > 1:
-        n -= 1
-    while total(n + 1) <= capacity:
-        n += 1
-    return n
+    slope = t2 - t1
+    guess = (capacity - (t1 - slope)) // slope if slope > 0 else 1
+    lo, hi = 1, min(max(guess, 1), limit)
+    if total(hi) <= capacity:  # grow until it no longer fits
+        lo, step = hi, 1
+        while hi < limit and total(hi) <= capacity:
+            lo, hi, step = hi, min(hi + step, limit), step * 2
+        if total(hi) <= capacity:
+            return hi
+    while hi - lo > 1:  # total(lo) fits, total(hi) does not
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if total(mid) <= capacity else (lo, mid)
+    return lo
 
 
 def fit(model: Any, gpu: str | None = None, memory: str | int | None = None, batch: int = 1,
@@ -468,6 +445,8 @@ def fit(model: Any, gpu: str | None = None, memory: str | int | None = None, bat
         raise CnnCostError("give either a GPU from the catalog (--gpu) or a size (--memory 12GiB)")
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise CnnCostError(f"batch must be a whole number >= 1, got {batch!r}")
+    if train and dtype == "int8":
+        raise CnnCostError("int8 is an inference format; train in fp32, fp16, bf16 or --amp")
     if amp and dtype != "fp32":
         raise CnnCostError("--amp keeps fp32 master weights; use it with --dtype fp32")
     if gpu is not None:

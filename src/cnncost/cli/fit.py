@@ -22,7 +22,7 @@ NOTES = {
     "activations": "{act}",
     "transient": "forward/backward peak above the saved tensors",
     "workspace": "cuDNN scratch of the largest conv step + cuBLAS workspace",
-    "overhead": "CUDA context, cuDNN/cuBLAS handles",
+    "overhead": "CUDA context + 5% allocator reserve",
 }
 
 
@@ -98,17 +98,23 @@ def render_fit(r, fmt: str, exact: bool = False) -> str:
     return "\n".join(lines)
 
 
+Model = Annotated[str, typer.Argument(help="bundled model name or spec file path")]
+Gpu = Annotated[Optional[str], typer.Option("--gpu", "-g", help="GPU from `cnncost gpus`")]
+Memory = Annotated[Optional[str],
+                   typer.Option("--memory", help="device memory instead of --gpu, e.g. 12GiB")]
+FitBatch = Annotated[int, typer.Option("--batch", "-b", help="batch size N")]
+FitTrain = Annotated[bool, typer.Option("--train", help="a training step instead of inference")]
+Optimizer = Annotated[str, typer.Option("--optimizer", help="sgd, momentum, adam or adamw")]
+Amp = Annotated[bool, typer.Option(
+    "--amp", help="mixed precision: 16-bit activations, fp32 master weights")]
+
+
 @app.command()
 def fit(
-    model: Annotated[str, typer.Argument(help="bundled model name or spec file path")],
-    gpu: Annotated[Optional[str], typer.Option("--gpu", "-g", help="GPU from `cnncost gpus`")] = None,
-    memory: Annotated[Optional[str], typer.Option("--memory", help="device memory instead of --gpu, e.g. 12GiB")] = None,
-    batch: Annotated[int, typer.Option("--batch", "-b", help="batch size N")] = 1,
-    train: Annotated[bool, typer.Option("--train", help="a training step instead of inference")] = False,
-    optimizer: Annotated[str, typer.Option("--optimizer", help="sgd, momentum, adam or adamw")] = "momentum",
-    dtype: Dtype = "fp32",
-    amp: Annotated[bool, typer.Option("--amp", help="mixed precision: 16-bit activations, fp32 master weights")] = False,
-    input: Input = None, set: Set = None, fmt: Format = "table", exact: Exact = False,
+    model: Model, gpu: Gpu = None, memory: Memory = None, batch: FitBatch = 1,
+    train: FitTrain = False, optimizer: Optimizer = "momentum", dtype: Dtype = "fp32",
+    amp: Amp = False, input: Input = None, set: Set = None, fmt: Format = "table",
+    exact: Exact = False,
 ) -> None:
     """Will the model fit on the GPU? A verdict, a breakdown and the largest batch that fits."""
     from ..memory import fit as fit_model
