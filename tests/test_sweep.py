@@ -146,3 +146,14 @@ def test_sweep_progress_bar_goes_to_stderr(cli, tiny):
     assert "sweep [" not in out
     code, _, err = cli("sweep", tiny, "--set", "c=1,2", "--no-progress")
     assert err == ""
+
+
+def test_sweep_mobilenet_width_against_torchvision(torchvision_models):
+    """The NAS question 'width 0.75 at 192 px': params match torchvision's own model."""
+    from cnncost.cli.sweep import run_sweep
+
+    widths = [0.5, 0.75, 1.0]
+    rows = run_sweep("mobilenet_v2", grid(parse_axes(["width_mult=0.5,0.75,1.0"]), ["3x192x192"]))
+    for w, row in zip(widths, rows):
+        model = torchvision_models.mobilenet_v2(width_mult=w)
+        assert row["params"] == sum(p.numel() for p in model.parameters())

@@ -319,6 +319,8 @@ def compile_expr(text: str) -> Expr:
 
 def evaluate(value: Any, env: Env) -> Any:
     """Evaluate a YAML scalar or list: strings are expressions, numbers pass, lists map."""
+    if type(value) is int and value.bit_length() <= MAX_INT_BITS:  # the common case, first
+        return value
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):

@@ -209,13 +209,15 @@ def render_sweep(rows: list[dict[str, Any]], keys: list[str], fmt: str, exact: b
 def sweep(
     model: Annotated[str, typer.Argument(help="bundled model name or spec file path")],
     set: Annotated[Optional[list[str]], typer.Option(
-        "--set", "-s", help="a grid axis: K=V1,V2,... (commas inside [...] stay in a value)")] = None,
+        "--set", "-s",
+        help="a grid axis: K=V1,V2,... (commas inside [...] stay in a value)")] = None,
     input: Annotated[Optional[list[str]], typer.Option(
         "--input", "-i", help="input sizes: CxHxW,CxHxW,... or bare sizes S (= CxSxS)")] = None,
     batch: Batch = "1", dtype: Dtype = "fp32", fmt: Format = "table", exact: Exact = False,
     symbolic: Symbolic = False,
     keep_going: Annotated[bool, typer.Option(
-        "--keep-going", help="record a failing point's error and go on (exit 1 at the end)")] = False,
+        "--keep-going",
+        help="record a failing point's error and go on (exit 1 at the end)")] = False,
     progress: Annotated[Optional[bool], typer.Option(
         "--progress/--no-progress", help="progress bar on stderr (default: on a terminal, "
         f"for {PROGRESS_MIN_POINTS}+ points)")] = None,
