@@ -9,7 +9,8 @@ import random
 import pytest
 
 import cnncost
-from cnncost.build import Builder, make_symbol
+from cnncost.bindings import make_symbol
+from cnncost.build import Builder
 from cnncost.errors import CnnCostError
 from cnncost.ops import OPS
 from cnncost.spec import parse_spec
@@ -23,7 +24,7 @@ def one_layer(op: str, args: dict, in_shape: tuple):
     spec = parse_spec(loads(f"name: t\ninput: {list(in_shape)}\nlayers: [identity]\n"), "t.yaml")
     b = Builder(spec)
     b.globals = {}
-    from cnncost.build import Node
+    from cnncost.graph import Node
 
     b.nodes.append(Node(0, "input", "input", None, {}, (), tuple(in_shape)))
     full = dict(OPS[op].args)

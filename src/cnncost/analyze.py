@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .build import Graph, Node
+from .graph import Graph, Node
 from .dims import is_symbolic
 from .errors import CnnCostError, suggest
 

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from .analyze import Report, analyze_graph
-from .build import Graph, build, parse_value
+from .bindings import parse_value
+from .build import build
+from .graph import Graph
 from .errors import CnnCostError
 from .spec import Spec, load_spec
 

@@ -11,67 +11,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .dims import Shape, as_int, is_symbolic, prod
+from .dims import Shape, as_int, is_symbolic
 from .errors import CnnCostError, Loc, suggest
-from .expr import compile_expr, evaluate
+from .expr import evaluate
 from .ops import OPS, REQUIRED, Op
+from .bindings import environment
+from .graph import Graph, Node
 from .spec import Spec
 from .yamlio import LList, LMap
 
 MAX_NODES = 100_000
 CONSTRUCTS = ("repeat", "for", "seq", "parallel", "residual", "side")
 ITEM_KEYS = ("name", "when")
-
-
-@dataclass(slots=True)
-class Node:
-    """One op application in the expanded graph. Costs are per sample."""
-
-    index: int
-    name: str
-    type: str
-    op: Op | None
-    args: dict[str, Any]
-    inputs: tuple[int, ...]
-    shape: Shape
-    train_only: bool = False
-    loc: Loc | None = None
-    param_shapes: dict[str, tuple] = field(default_factory=dict)
-    buffer_shapes: dict[str, tuple] = field(default_factory=dict)
-    macs: Any = 0
-    other_ops: Any = 0
-    allocates: bool = True
-
-    @property
-    def params(self) -> Any:
-        """Learnable parameter count."""
-        return sum((prod(s) for s in self.param_shapes.values()), 0)
-
-    @property
-    def buffers(self) -> Any:
-        """Buffer element count (BN running statistics)."""
-        return sum((prod(s) for s in self.buffer_shapes.values()), 0)
-
-    @property
-    def elements(self) -> Any:
-        """Output elements per sample."""
-        return prod(self.shape)
-
-
-@dataclass
-class Graph:
-    """The expanded network; ``nodes[0]`` is the input."""
-
-    spec: Spec
-    input_shape: Shape
-    nodes: list[Node]
-    output: int
-    symbolic: bool
-    env: dict[str, Any]
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
 
 
 @dataclass
@@ -115,38 +66,33 @@ def _word(value: Any, what: str, loc: Loc) -> Any:
     return value
 
 
-def make_symbol(name: str) -> Any:
-    """A positive integer sympy symbol (imports sympy on first use)."""
-    import sympy
-
-    return sympy.Symbol(name, positive=True, integer=True)
+_RULES_CACHE: dict[tuple, tuple] = {}
+_RULES = ("prepare", "shape", "param_shapes", "buffer_shapes", "macs", "other_ops", "allocates")
 
 
-def _free_to_symbols(text: str, env: dict[str, Any]) -> dict[str, Any]:
-    """Env extended with a symbol for every free name of ``text`` that env lacks."""
-    names = compile_expr(text).names
-    missing = [n for n in names if n not in env]
-    if not missing:
-        return env
-    return {**env, **{n: make_symbol(n) for n in missing}}
-
-
-def parse_value(text: str, env: dict[str, Any] | None = None) -> Any:
-    """Evaluate a command-line value (``--set``, ``--input`` parts); free names become symbols."""
-    env = env or {}
-    if not text.strip():
-        raise CnnCostError("empty value")
-    if text.strip().lower() in ("true", "false"):
-        return text.strip().lower() == "true"
-    return compile_expr(text)(_free_to_symbols(text, env))
-
-
-def parse_input(text: str) -> list[str]:
-    """Split ``3x224x224``, ``3xHxW`` or ``3,H,W`` into three expression strings."""
-    parts = [p.strip() for p in (text.split(",") if "," in text else text.split("x"))]
-    if len(parts) != 3 or not all(parts):
-        raise CnnCostError(f"--input must look like 3x224x224 or 3xHxW, got {text!r}")
-    return parts
+def _apply_rules(op: Op, args: dict[str, Any], ins: list[Shape]) -> tuple:
+    """An op's rules on evaluated args and input shapes, memoised: deep nets repeat the same
+    layer many times (ResNet-152 has 36 identical bottlenecks). The rules are pure functions of
+    (op, args, input shapes), so a hit returns exactly what a fresh evaluation would."""
+    try:
+        # value types are part of the key: True == 1 == 1.0, yet `bias: 1` must stay an error
+        # the rule functions are part of the key too, so a patched rule is never served stale
+        rules = tuple(getattr(type(op), m) for m in _RULES)
+        key = (rules, tuple((k, type(v), v) for k, v in args.items()), tuple(ins))
+        hit = _RULES_CACHE.get(key)
+    except TypeError:  # an unhashable argument (a list): evaluate without the cache
+        key, hit = None, None
+    if hit is not None:
+        return hit
+    a = op.prepare(args, ins)
+    out = tuple(as_int(d) for d in op.shape(a, ins))
+    result = (a, out, op.param_shapes(a, ins, out), op.buffer_shapes(a, ins, out),
+              op.macs(a, ins, out), op.other_ops(a, ins, out), op.allocates(a))
+    if key is not None:
+        if len(_RULES_CACHE) > 20_000:
+            _RULES_CACHE.clear()
+        _RULES_CACHE[key] = result
+    return result
 
 
 class Builder:
@@ -167,14 +113,12 @@ class Builder:
     def op_node(self, op: Op, args: dict[str, Any], inputs: list[int], name: str,
                 loc: Loc | None, train_only: bool) -> int:
         ins = [self.nodes[i].shape for i in inputs]
-        a = op.prepare(args, ins)
-        out = tuple(as_int(d) for d in op.shape(a, ins))
+        a, out, params, buffers, macs, other, allocates = _apply_rules(op, args, ins)
         node = Node(
-            index=len(self.nodes), name=name, type=op.name, op=op, args=a, inputs=tuple(inputs),
-            shape=out, train_only=train_only, loc=loc,
-            param_shapes=op.param_shapes(a, ins, out), buffer_shapes=op.buffer_shapes(a, ins, out),
-            macs=op.macs(a, ins, out), other_ops=op.other_ops(a, ins, out),
-            allocates=op.allocates(a),
+            index=len(self.nodes), name=name, type=op.name, op=op, args=dict(a),
+            inputs=tuple(inputs), shape=out, train_only=train_only, loc=loc,
+            param_shapes=dict(params), buffer_shapes=dict(buffers), macs=macs, other_ops=other,
+            allocates=allocates,
         )
         return self._append(node)
 
@@ -454,63 +398,6 @@ class Builder:
         self.globals = env
         self.nodes.append(Node(0, "input", "input", None, {}, (), input_shape, allocates=True))
         return self.seq(self.spec.layers, 0, _Scope(""), env, False, self.spec.layers.loc)
-
-
-def environment(spec: Spec, sets: dict[str, Any] | None = None, input: str | None = None,
-                symbolic: bool = False) -> tuple[dict[str, Any], Shape]:
-    """Bind symbols and params (with ``--set`` overrides); return (env, input shape)."""
-    sets = dict(sets or {})
-    input_parts = parse_input(input) if input is not None else None
-    input_names: set[str] = set()
-    for part in input_parts or []:
-        input_names |= compile_expr(part).names
-    spec_input_names: set[str] = set()
-    for part in spec.input:
-        if isinstance(part, str):
-            spec_input_names |= compile_expr(part).names
-    for key in sets:
-        if key not in spec.params and key not in spec.symbols and key not in input_names | \
-                spec_input_names:
-            known = list(spec.params) + list(spec.symbols)
-            raise CnnCostError(f"--set {key}: {spec.name!r} has no param or symbol {key!r}"
-                               + suggest(key, known))
-    env: dict[str, Any] = {}
-    for name, default in spec.symbols.items():
-        if name in sets:
-            env[name] = sets[name]
-        elif name in input_names or default is None or symbolic:
-            env[name] = make_symbol(name)
-        else:
-            env[name] = evaluate(default, env)
-    if input_parts is None:
-        input_names |= spec_input_names
-    for name in sorted(input_names):
-        if name not in env and name not in spec.params:
-            env[name] = sets[name] if name in sets else make_symbol(name)
-    for name, raw in spec.params.items():
-        if name in sets:
-            env[name] = sets[name]
-            continue
-        try:
-            env[name] = evaluate(raw, env)
-        except CnnCostError as exc:
-            raise exc.with_context(spec.locs.get("params")) from None
-    parts = input_parts if input_parts is not None else spec.input
-    shape: list[Any] = []
-    for part in parts:
-        try:
-            value = evaluate(part, env)
-        except CnnCostError as exc:
-            raise exc.with_context(spec.locs.get("input")) from None
-        value = as_int(value)
-        if isinstance(value, bool) or not (isinstance(value, int) or is_symbolic(value)):
-            raise CnnCostError(f"input sizes must be whole numbers, got {value!r}",
-                               spec.locs.get("input"))
-        if isinstance(value, int) and value < 1:
-            raise CnnCostError(f"input sizes must be at least 1, got {value}",
-                               spec.locs.get("input"))
-        shape.append(value)
-    return env, tuple(shape)
 
 
 def build(spec: Spec, sets: dict[str, Any] | None = None, input: str | None = None,

@@ -13,7 +13,6 @@ is only touched when a value in the environment already is a sympy object (symbo
 from __future__ import annotations
 
 import ast
-import math
 import operator
 import re
 from collections.abc import Callable, Mapping

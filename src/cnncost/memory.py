@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .build import Graph
+from .graph import Graph
 from .errors import CnnCostError
 from .gpus import CONTEXT_BYTES, find_gpu, gpus, parse_size
 

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .build import Graph, Node
+from .graph import Graph, Node
 from .errors import CnnCostError
 
 #: tensors by these names are buffers (PyTorch's BatchNorm convention); all others are learnable

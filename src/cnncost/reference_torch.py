@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .build import Graph
+from .graph import Graph
 from .errors import CnnCostError
 from .reference import Progress, Verification, random_input, run
 

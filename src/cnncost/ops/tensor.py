@@ -6,7 +6,7 @@ from typing import Any
 
 from ..dims import floor_div, is_symbolic
 from ..errors import CnnCostError
-from .base import REQUIRED, Op, need_bool, need_float, need_int, numel, register, spatial
+from .base import REQUIRED, Op, need_float, need_int, numel, register, spatial
 
 
 @register

@@ -1,0 +1,107 @@
+"""Binding a spec's symbols and params: defaults, ``--set`` overrides and ``--input`` sizes.
+
+>>> parse_input("3x224x224")
+['3', '224', '224']
+>>> parse_value("[3, 4, 6, 3]")
+[3, 4, 6, 3]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .dims import Shape, as_int, is_symbolic
+from .errors import CnnCostError, suggest
+from .expr import compile_expr, evaluate
+from .spec import Spec
+
+
+def make_symbol(name: str) -> Any:
+    """A positive integer sympy symbol (imports sympy on first use)."""
+    import sympy
+
+    return sympy.Symbol(name, positive=True, integer=True)
+
+
+def _free_to_symbols(text: str, env: dict[str, Any]) -> dict[str, Any]:
+    """Env extended with a symbol for every free name of ``text`` that env lacks."""
+    names = compile_expr(text).names
+    missing = [n for n in names if n not in env]
+    if not missing:
+        return env
+    return {**env, **{n: make_symbol(n) for n in missing}}
+
+
+def parse_value(text: str, env: dict[str, Any] | None = None) -> Any:
+    """Evaluate a command-line value (``--set``, ``--input`` parts); free names become symbols."""
+    env = env or {}
+    if not text.strip():
+        raise CnnCostError("empty value")
+    if text.strip().lower() in ("true", "false"):
+        return text.strip().lower() == "true"
+    return compile_expr(text)(_free_to_symbols(text, env))
+
+
+def parse_input(text: str) -> list[str]:
+    """Split ``3x224x224``, ``3xHxW`` or ``3,H,W`` into three expression strings."""
+    parts = [p.strip() for p in (text.split(",") if "," in text else text.split("x"))]
+    if len(parts) != 3 or not all(parts):
+        raise CnnCostError(f"--input must look like 3x224x224 or 3xHxW, got {text!r}")
+    return parts
+
+
+def environment(spec: Spec, sets: dict[str, Any] | None = None, input: str | None = None,
+                symbolic: bool = False) -> tuple[dict[str, Any], Shape]:
+    """Bind symbols and params (with ``--set`` overrides); return (env, input shape)."""
+    sets = dict(sets or {})
+    input_parts = parse_input(input) if input is not None else None
+    input_names: set[str] = set()
+    for part in input_parts or []:
+        input_names |= compile_expr(part).names
+    spec_input_names: set[str] = set()
+    for part in spec.input:
+        if isinstance(part, str):
+            spec_input_names |= compile_expr(part).names
+    for key in sets:
+        if key not in spec.params and key not in spec.symbols and key not in input_names | \
+                spec_input_names:
+            known = list(spec.params) + list(spec.symbols)
+            raise CnnCostError(f"--set {key}: {spec.name!r} has no param or symbol {key!r}"
+                               + suggest(key, known))
+    env: dict[str, Any] = {}
+    for name, default in spec.symbols.items():
+        if name in sets:
+            env[name] = sets[name]
+        elif name in input_names or default is None or symbolic:
+            env[name] = make_symbol(name)
+        else:
+            env[name] = evaluate(default, env)
+    if input_parts is None:
+        input_names |= spec_input_names
+    for name in sorted(input_names):
+        if name not in env and name not in spec.params:
+            env[name] = sets[name] if name in sets else make_symbol(name)
+    for name, raw in spec.params.items():
+        if name in sets:
+            env[name] = sets[name]
+            continue
+        try:
+            env[name] = evaluate(raw, env)
+        except CnnCostError as exc:
+            raise exc.with_context(spec.locs.get("params")) from None
+    parts = input_parts if input_parts is not None else spec.input
+    shape: list[Any] = []
+    for part in parts:
+        try:
+            value = evaluate(part, env)
+        except CnnCostError as exc:
+            raise exc.with_context(spec.locs.get("input")) from None
+        value = as_int(value)
+        if isinstance(value, bool) or not (isinstance(value, int) or is_symbolic(value)):
+            raise CnnCostError(f"input sizes must be whole numbers, got {value!r}",
+                               spec.locs.get("input"))
+        if isinstance(value, int) and value < 1:
+            raise CnnCostError(f"input sizes must be at least 1, got {value}",
+                               spec.locs.get("input"))
+        shape.append(value)
+    return env, tuple(shape)

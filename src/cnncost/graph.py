@@ -1,0 +1,62 @@
+"""The expanded network: nodes in topological order, each with its shape and per-sample costs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .dims import Shape, prod
+from .errors import Loc
+from .ops import Op
+from .spec import Spec
+
+
+@dataclass(slots=True)
+class Node:
+    """One op application in the expanded graph. Costs are per sample."""
+
+    index: int
+    name: str
+    type: str
+    op: Op | None
+    args: dict[str, Any]
+    inputs: tuple[int, ...]
+    shape: Shape
+    train_only: bool = False
+    loc: Loc | None = None
+    param_shapes: dict[str, tuple] = field(default_factory=dict)
+    buffer_shapes: dict[str, tuple] = field(default_factory=dict)
+    macs: Any = 0
+    other_ops: Any = 0
+    allocates: bool = True
+
+    @property
+    def params(self) -> Any:
+        """Learnable parameter count."""
+        return sum((prod(s) for s in self.param_shapes.values()), 0)
+
+    @property
+    def buffers(self) -> Any:
+        """Buffer element count (BN running statistics)."""
+        return sum((prod(s) for s in self.buffer_shapes.values()), 0)
+
+    @property
+    def elements(self) -> Any:
+        """Output elements per sample."""
+        return prod(self.shape)
+
+
+@dataclass
+class Graph:
+    """The expanded network; ``nodes[0]`` is the input."""
+
+    spec: Spec
+    input_shape: Shape
+    nodes: list[Node]
+    output: int
+    symbolic: bool
+    env: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
