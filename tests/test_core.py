@@ -315,3 +315,15 @@ def test_list_shows_classic_line(cli):
     for name in ("alexnet", "alexnet-paper", "zfnet", "vgg11", "vgg13", "vgg16", "vgg19",
                  "vgg16_bn", "vgg16-lecture"):
         assert name in out
+
+
+def test_rule_memo_never_mixes_ops_with_shared_rules(tmp_path):
+    # relu and sigmoid share every rule method (only their constants differ) and here see the
+    # same args and input shape: each must still get its own result (relu in place, 1 op per
+    # element; sigmoid allocates, 3 ops per element)
+    spec = tmp_path / "gate.yaml"
+    spec.write_text("name: gate\ninput: [8, 4, 4]\nlayers: [gap, relu, sigmoid, relu, sigmoid]\n")
+    rows = cnncost.analyze(str(spec)).rows
+    assert [(r.type, r.activation_bytes, r.other_ops) for r in rows[1:3]] == [
+        ("relu", 0, 8), ("sigmoid", 8 * 4, 3 * 8)]
+    assert [(r.activation_bytes, r.other_ops) for r in rows[3:]] == [(0, 8), (8 * 4, 3 * 8)]
