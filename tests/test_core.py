@@ -327,3 +327,13 @@ def test_rule_memo_never_mixes_ops_with_shared_rules(tmp_path):
     assert [(r.type, r.activation_bytes, r.other_ops) for r in rows[1:3]] == [
         ("relu", 0, 8), ("sigmoid", 8 * 4, 3 * 8)]
     assert [(r.activation_bytes, r.other_ops) for r in rows[3:]] == [(0, 8), (8 * 4, 3 * 8)]
+
+
+def test_rule_memo_never_mixes_ops_across_builds(tmp_path):
+    # the same shapes and args seen first by relu in one model, then by sigmoid in another
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("name: a\ninput: [8, 4, 4]\nlayers: [gap, relu]\n")
+    second.write_text("name: b\ninput: [8, 4, 4]\nlayers: [gap, sigmoid]\n")
+    assert cnncost.analyze(str(first)).rows[1].activation_bytes == 0
+    gate = cnncost.analyze(str(second)).rows[1]
+    assert (gate.type, gate.activation_bytes, gate.other_ops) == ("sigmoid", 8 * 4, 3 * 8)

@@ -66,17 +66,25 @@ def _word(value: Any, what: str, loc: Loc) -> Any:
     return value
 
 
-def _apply_rules(op: Op, args: dict[str, Any], ins: list[Shape],
-                 cache: dict[tuple, tuple]) -> tuple:
-    """An op's rules on evaluated args and input shapes, memoised within one build: deep nets
-    repeat the same layer many times (ResNet-152 has 36 identical bottlenecks). The rules are pure
-    functions of (op, args, input shapes), so a hit returns exactly what a fresh evaluation would.
-    The cache lives only as long as one build, so nothing computed under other settings (or a
-    patched rule in a test) is ever served."""
+_RULES_CACHE: dict[tuple, tuple] = {}
+_RULES = ("prepare", "shape", "param_shapes", "buffer_shapes", "macs", "other_ops", "allocates")
+
+
+def _apply_rules(op: Op, args: dict[str, Any], ins: list[Shape]) -> tuple:
+    """An op's rules on evaluated args and input shapes, memoised: deep nets repeat the same
+    layer many times (ResNet-152 has 36 identical bottlenecks) and sweeps rebuild the same layers.
+
+    The rules are pure functions of the key, so a hit returns exactly what a fresh evaluation
+    would. The key holds the op's class (relu and sigmoid share every rule method and differ
+    only in class constants), the rule functions themselves (a rule patched in a test is never
+    served stale), and the argument values with their types (True == 1 == 1.0, yet `bias: 1`
+    must stay an error).
+    """
+    cls = type(op)
     try:
-        # value types are part of the key: True == 1 == 1.0, yet `bias: 1` must stay an error
-        key = (op.name, tuple((k, type(v), v) for k, v in args.items()), tuple(ins))
-        hit = cache.get(key)
+        key = (cls, tuple(getattr(cls, m) for m in _RULES),
+               tuple((k, type(v), v) for k, v in args.items()), tuple(ins))
+        hit = _RULES_CACHE.get(key)
     except TypeError:  # an unhashable argument (a list): evaluate without the cache
         key, hit = None, None
     if hit is not None:
@@ -86,7 +94,9 @@ def _apply_rules(op: Op, args: dict[str, Any], ins: list[Shape],
     result = (a, out, op.param_shapes(a, ins, out), op.buffer_shapes(a, ins, out),
               op.macs(a, ins, out), op.other_ops(a, ins, out), op.allocates(a))
     if key is not None:
-        cache[key] = result
+        if len(_RULES_CACHE) > 20_000:
+            _RULES_CACHE.clear()
+        _RULES_CACHE[key] = result
     return result
 
 
@@ -97,7 +107,6 @@ class Builder:
         self.spec = spec
         self.nodes: list[Node] = []
         self.stack: list[str] = []
-        self._rules: dict[tuple, tuple] = {}
 
     # ---- nodes --------------------------------------------------------------------------
     def _append(self, node: Node) -> int:
@@ -109,8 +118,7 @@ class Builder:
     def op_node(self, op: Op, args: dict[str, Any], inputs: list[int], name: str,
                 loc: Loc | None, train_only: bool) -> int:
         ins = [self.nodes[i].shape for i in inputs]
-        a, out, params, buffers, macs, other, allocates = _apply_rules(op, args, ins,
-                                                                       self._rules)
+        a, out, params, buffers, macs, other, allocates = _apply_rules(op, args, ins)
         node = Node(
             index=len(self.nodes), name=name, type=op.name, op=op, args=dict(a),
             inputs=tuple(inputs), shape=out, train_only=train_only, loc=loc,
