@@ -22,9 +22,6 @@ import numpy as np
 from .graph import Graph, Node
 from .errors import CnnCostError
 
-#: tensors by these names are buffers (PyTorch's BatchNorm convention); all others are learnable
-BUFFER_NAMES = frozenset({"running_mean", "running_var"})
-
 Weights = dict[int, dict[str, np.ndarray]]  # node index -> tensor name -> array
 Progress = Callable[[int, int, str], None]  # (layers done, layers to run, current layer)
 
@@ -185,7 +182,7 @@ def run(graph: Graph, weights: Weights, x: np.ndarray, train: bool = False,
                                      batch * node.macs, None, False))
             error = f"{node.name} ({node.type}): {type(exc).__name__}: {exc}"
             break
-        actual_params = sum(int(w[k].size) for k in w.read if k not in BUFFER_NAMES)
+        actual_params = sum(int(w[k].size) for k in w.read if k not in node.buffer_shapes)
         ok = (tuple(y.shape) == expected and actual_params == node.params
               and int(counted) == batch * node.macs)
         checks.append(LayerCheck(node.name, node.type, expected, tuple(y.shape), node.params,

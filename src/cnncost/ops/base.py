@@ -140,6 +140,11 @@ def check_positive(dims: tuple, what: str | Callable[[], str]) -> None:
             raise CnnCostError(what() if callable(what) else what)
 
 
+def fmt_dims(shape: tuple) -> str:
+    """A shape as ``CxHxW`` for messages."""
+    return "x".join(str(d) for d in shape)
+
+
 def numel(shape: tuple) -> Any:
     """Number of elements of a shape."""
     return prod(shape)

@@ -46,6 +46,9 @@ class Conv(Op):
         out["k"] = pair(a["k"], "kernel k", 1)
         out["s"] = pair(a["s"], "stride s", 1)
         out["d"] = pair(a["d"], "dilation d", 1)
+        if a["p"] == "same" and any(not is_symbolic(v) and v != 1 for v in out["s"]):
+            raise CnnCostError("padding 'same' needs stride 1 (PyTorch refuses it for strided "
+                               "convolutions); give the padding as numbers")
         out["p"] = padding4(a["p"], out["k"], out["d"])
         out["bias"] = need_bool(a["bias"], "bias")
         g = out["groups"] = need_int(a["groups"], "groups", 1)
@@ -93,8 +96,7 @@ class Conv(Op):
             raise ValueError(f"conv weight {weight.shape} does not fit input {x.shape} "
                              f"with groups={g}")
         xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
-        ho = (h + pt + pb - dh * (kh - 1) - 1) // sh + 1
-        wo = (wd + pl + pr - dw * (kw - 1) - 1) // sw + 1
+        ho, wo = window_out(h, pt + pb, kh, sh, dh), window_out(wd, pl + pr, kw, sw, dw)
         wg = weight.reshape(g, cout // g, cg, kh, kw)
         y = np.zeros((n, g, cout // g, ho * wo), dtype=np.result_type(x, weight))
         counted = 0

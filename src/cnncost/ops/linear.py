@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import CnnCostError
-from .base import REQUIRED, Op, need_bool, need_int, register
+from .base import REQUIRED, Op, fmt_dims, need_bool, need_int, register
 
 
 @register
@@ -17,8 +17,8 @@ class Linear(Op):
 
     def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
         if len(ins[0]) != 1:
-            dims = "x".join(str(d) for d in ins[0])
-            raise CnnCostError(f"linear needs a flat input, got {dims}; add 'flatten' before it")
+            raise CnnCostError(f"linear needs a flat input, got {fmt_dims(ins[0])}; "
+                               "add 'flatten' before it")
         return {"out": need_int(a["out"], "output features out", 1),
                 "bias": need_bool(a["bias"], "bias")}
 

@@ -6,11 +6,7 @@ from typing import Any
 
 from ..dims import is_symbolic
 from ..errors import CnnCostError
-from .base import Op, need_bool, numel, register
-
-
-def _fmt(shape: tuple) -> str:
-    return "x".join(str(d) for d in shape)
+from .base import Op, fmt_dims as _fmt, need_bool, numel, register
 
 
 def same_dim(a: Any, b: Any) -> bool:
@@ -97,10 +93,12 @@ class Mul(_Merge):
             if len(other) != len(out):
                 raise CnnCostError(f"mul cannot broadcast {_fmt(tuple(out))} with {_fmt(other)}")
             for i, (x, y) in enumerate(zip(out, other)):
-                if same_dim(x, y) or y == 1:
+                if y == 1:
                     continue
-                if x == 1:
+                if x == 1:  # before same_dim: a symbol is not provably different from 1
                     out[i] = y
+                    continue
+                if same_dim(x, y):
                     continue
                 raise CnnCostError(f"mul cannot broadcast {_fmt(tuple(out))} with {_fmt(other)}")
         return tuple(out)

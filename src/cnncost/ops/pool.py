@@ -15,7 +15,7 @@ def pool_out(size: Any, p: Any, k: Any, s: Any, d: Any, ceil: bool) -> Any:
     if not ceil:
         return floor_div(span, s) + 1
     out = ceil_div(span, s) + 1
-    if not (is_symbolic(size) or is_symbolic(p) or is_symbolic(k) or is_symbolic(s)):
+    if not any(is_symbolic(v) for v in (size, p, k, s, d)):
         return out - 1 if (out - 1) * s >= size + p else out
     if not any(is_symbolic(v) for v in (p, k, s, d)) and p + s <= d * (k - 1) + 1:
         return out  # the last window always starts inside the input
@@ -36,8 +36,8 @@ class _Pool(Op):
         out["p"] = pair(a["p"], "padding p", 0)
         out["d"] = pair(a["d"], "dilation d", 1)
         out["ceil"] = need_bool(a["ceil"], "ceil")
-        for p, k, d in zip(out["p"], out["k"], out["d"]):
-            if not any(is_symbolic(v) for v in (p, k, d)) and 2 * p > d * (k - 1) + 1:
+        for p, k in zip(out["p"], out["k"]):  # PyTorch: p <= k // 2, whatever the dilation
+            if not any(is_symbolic(v) for v in (p, k)) and 2 * p > k:
                 raise CnnCostError(f"padding {p} is more than half the kernel {k} (PyTorch refuses it)")
         return out
 
