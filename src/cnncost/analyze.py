@@ -140,18 +140,21 @@ def node_row(node: Node, batch: Any, nbytes: int) -> Row:
 
 
 def rollup(rows: list[Row], depth: int) -> list[Row]:
-    """Merge rows sharing the first ``depth`` parts of their dotted names."""
+    """Merge runs of rows sharing the first ``depth`` parts of their dotted names (a name met
+    again later, such as two unnamed top-level merges both called ``add``, starts a new row)."""
     if depth < 1:
         raise CnnCostError("--depth must be at least 1")
-    groups: dict[str, list[Row]] = {}
+    groups: list[tuple[str, list[Row]]] = []
     for row in rows:
         key = ".".join(row.name.split(".")[:depth])
-        groups.setdefault(key, []).append(row)
+        if groups and groups[-1][0] == key:
+            groups[-1][1].append(row)
+        else:
+            groups.append((key, [row]))
     out = []
-    for key, group in groups.items():
-        types = {r.type for r in group}
+    for key, group in groups:
         out.append(Row(
-            key, group[0].type if len(types) == 1 and len(group) == 1 else f"block({len(group)})",
+            key, group[0].type if len(group) == 1 else f"block({len(group)})",
             group[-1].output, _sum([r.params for r in group]), _sum([r.buffers for r in group]),
             _sum([r.macs for r in group]), _sum([r.other_ops for r in group]),
             _sum([r.activation_bytes for r in group]),
@@ -166,6 +169,9 @@ def analyze_graph(graph: Graph, batch: Any = 1, dtype: str = "fp32", train: bool
     nbytes = dtype_bytes(dtype)
     nodes = [n for n in graph.nodes[1:] if train or not n.train_only]
     nodes = select(nodes, start, until) if (start or until) else nodes
+    in_shape = graph.input_shape
+    if start and nodes and nodes[0].inputs:  # the slice's own input, whatever --only keeps
+        in_shape = graph.nodes[nodes[0].inputs[0]].shape
     if only:
         from .ops import OPS
 
@@ -181,10 +187,6 @@ def analyze_graph(graph: Graph, batch: Any = 1, dtype: str = "fp32", train: bool
     )
     if depth is not None:
         rows = rollup(rows, depth)
-    first = nodes[0] if nodes else None
-    in_shape = graph.input_shape
-    if start and first is not None and first.inputs:
-        in_shape = graph.nodes[first.inputs[0]].shape
     symbolic = graph.symbolic or is_symbolic(batch)
     return Report(graph.spec.name, graph.spec.title, graph.spec.source, in_shape, batch, dtype,
                   rows, totals, symbolic, nodes, graph)

@@ -43,7 +43,12 @@ def check_batch(batch: Any) -> Any:
 
     batch = as_int(batch)
     if is_symbolic(batch):
-        return batch
+        import sympy
+
+        # a count, not a condition (N > 2); and -N is certainly not >= 1
+        if isinstance(batch, sympy.Expr) and batch.is_positive is not False:
+            return batch
+        raise CnnCostError(f"--batch must be a whole number >= 1 or a symbol, got {batch}")
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise CnnCostError(f"--batch must be a whole number >= 1 or a symbol, got {batch!r}")
     return batch

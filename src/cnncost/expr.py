@@ -285,7 +285,9 @@ def _compile(node: ast.AST, text: str, names: set[str]) -> Compiled:
         left, right = _compile(node.left, text, names), _compile(node.comparators[0], text, names)
         if isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
             return lambda env: cmp(left(env), right(env))
-        return lambda env: cmp(_num(left(env), text), _num(right(env), text))
+        # a bool, or an error when symbols leave it open: never a sympy relational that
+        # would travel on as a number (--set c='N > 2')
+        return lambda env: _truth(cmp(_num(left(env), text), _num(right(env), text)), text)
     if isinstance(node, ast.BoolOp):
         parts = [_compile(v, text, names) for v in node.values]
         if isinstance(node.op, ast.And):

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CnnCostError, Loc, suggest
-from .yamlio import LList, LMap, load_file
+from .yamlio import LList, LMap, clone, load_file
 
 TOP_KEYS = ("cnncost", "name", "title", "source", "notes", "input", "symbols", "params", "blocks",
             "layers", "variants")
@@ -175,9 +175,13 @@ def _file_models(path: Path) -> dict[str, tuple[Path, str]]:
     return models
 
 
-@lru_cache(maxsize=None)
 def zoo_index() -> dict[str, tuple[Path, str]]:
     """Model name -> (spec file, variant name) for every bundled model, variants included."""
+    return dict(_zoo_index())  # a copy: the caller may edit it
+
+
+@lru_cache(maxsize=None)
+def _zoo_index() -> dict[str, tuple[Path, str]]:
     index: dict[str, tuple[Path, str]] = {}
     for path in sorted(specs_dir().glob("*.yaml")):
         index.update(_file_models(path))
@@ -230,5 +234,7 @@ def load_spec(model: str | Path) -> Spec:
                                + "; 'cnncost list' shows all")
         path, variant = entry
         raw = _load_cached(path, f"specs/{path.name}", path.stat().st_mtime)
-    spec = parse_spec(raw, f"specs/{path.name}" if variant else text, variant)
+    # the parse is memoised: the spec gets its own copy, so a caller editing it cannot change
+    # what the next load returns
+    spec = parse_spec(clone(raw), f"specs/{path.name}" if variant else text, variant)
     return spec

@@ -72,7 +72,21 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
         raise CnnCostError("integer is too long", _loc(loader.file, node)) from None
 
 
+class LFloat(float):
+    """A float that remembers how it was written ("11.30"), for values compared to the printed
+    digit (the ledger); otherwise a plain float."""
+
+    text: str
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> LFloat:
+    out = LFloat(yaml.SafeLoader.construct_yaml_float(loader, node))
+    out.text = str(node.value)
+    return out
+
+
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 
@@ -135,3 +149,21 @@ def load_file(path: Path, shown: str | None = None) -> Any:
     except UnicodeDecodeError as exc:
         raise CnnCostError(f"file is not UTF-8 (bad byte at offset {exc.start})", Loc(name)) from None
     return loads(text, name)
+
+
+def clone(value: Any) -> Any:
+    """A copy of a loaded document that shares no container with it (scalars are immutable and
+    shared), with its location marks; several times faster than ``copy.deepcopy``."""
+    if isinstance(value, LMap):
+        out = LMap((k, clone(v)) for k, v in value.items())
+        out.loc, out.key_locs = value.loc, dict(value.key_locs)
+        return out
+    if isinstance(value, LList):
+        copied = LList(clone(v) for v in value)
+        copied.loc, copied.marks = value.loc, list(value.marks)
+        return copied
+    if isinstance(value, (list, dict, set)):  # !!set, !!omap and the like: rare
+        import copy
+
+        return copy.deepcopy(value)
+    return value
