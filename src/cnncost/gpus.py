@@ -26,22 +26,30 @@ def parse_size(text: str | int) -> int:
     (536870912, 1500000000, 4096)
     """
     if isinstance(text, int) and not isinstance(text, bool):
-        return text
-    s = str(text).strip().lower().replace(" ", "")
-    num = s.rstrip("abcdefghijklmnopqrstuvwxyz")
-    unit = s[len(num):]
-    try:
-        value = float(num)
-    except ValueError:
-        value = -1.0
-    if unit not in _UNITS or not 0 < value < float("inf"):  # also refuses nan
+        size = text
+    else:
+        s = str(text).strip().lower().replace(" ", "")
+        num = s.rstrip("abcdefghijklmnopqrstuvwxyz")
+        unit = s[len(num):]
+        try:
+            value = float(num)
+        except ValueError:
+            value = -1.0
+        ok = unit in _UNITS and 0 < value < float("inf")  # also refuses nan
+        size = int(value * _UNITS[unit]) if ok else 0
+    if size < 1:  # "0.5B" would be no memory at all
         raise CnnCostError(f"cannot read memory size {text!r}; write e.g. 12GiB, 16GB or 512MiB")
-    return int(value * _UNITS[unit])
+    return size
+
+
+def gpus() -> dict[str, dict[str, Any]]:
+    """The bundled GPU catalog (``data/gpus.yaml``), memory and context in bytes (a fresh copy:
+    changing it leaves the catalog alone)."""
+    return {name: dict(entry) for name, entry in _catalog().items()}
 
 
 @lru_cache(maxsize=1)
-def gpus() -> dict[str, dict[str, Any]]:
-    """The bundled GPU catalog (``data/gpus.yaml``), memory and context in bytes."""
+def _catalog() -> dict[str, dict[str, Any]]:
     from importlib.resources import files
 
     import yaml
@@ -56,8 +64,8 @@ def gpus() -> dict[str, dict[str, Any]]:
 
 def find_gpu(name: str) -> dict[str, Any]:
     """A catalog entry by name (a clear error with suggestions otherwise)."""
-    catalog = gpus()
+    catalog = _catalog()
     if name not in catalog:
         raise CnnCostError(f"unknown GPU {name!r}" + suggest(name, list(catalog))
                            + "; see `cnncost gpus`, or give --memory 12GiB")
-    return catalog[name]
+    return dict(catalog[name])

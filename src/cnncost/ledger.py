@@ -142,7 +142,7 @@ def _text(raw: LMap, key: str, required: bool = True) -> str:
 
 
 def _number(raw: LMap, key: str) -> Any:
-    """A printed number: int, or a Decimal keeping the printed digits."""
+    """A printed number: int, or a Decimal keeping the printed digits (11.30 stays 11.30)."""
     value = raw.get(key)
     if isinstance(value, bool):
         raise _err(f"{key!r} must be a number, not a boolean", raw, key)
@@ -150,12 +150,17 @@ def _number(raw: LMap, key: str) -> Any:
         return value
     try:
         if isinstance(value, float):
-            return Decimal(repr(value))
-        if isinstance(value, str):
-            return Decimal(value.strip().replace(",", ""))
+            text = getattr(value, "text", "").replace("_", "")  # the digits as written
+            number = Decimal(text if _is_numeric(text) else repr(value))
+        elif isinstance(value, str):
+            number = Decimal(value.strip().replace(",", ""))
+        else:
+            number = None
+        if number is not None and number.is_finite():
+            return number
     except InvalidOperation:
         pass
-    raise _err(f"{key!r} must be a number (as printed), got {value!r}", raw, key)
+    raise _err(f"{key!r} must be a number (as printed, finite), got {value!r}", raw, key)
 
 
 def _half_ulp(value: Any) -> Fraction:
