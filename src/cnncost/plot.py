@@ -156,9 +156,9 @@ def save(reports: list[Any], metrics: list[str], path: str | Path) -> Path:
     from .embed import write_atomic
 
     path = Path(path)
-    data = render(reports, metrics, path.suffix.lower())
     if not path.parent.is_dir():
         raise CnnCostError(f"no such folder: {path.parent}")
+    data = render(reports, metrics, path.suffix.lower())
     if not (path.is_file() and path.read_bytes() == data):  # unchanged charts keep their mtime
         write_atomic(path, data)
     return path

@@ -100,6 +100,13 @@ def fmt_shape(shape: tuple) -> str:
     return "×".join(sym_str(d) if is_symbolic(d) else str(d) for d in shape)
 
 
+def csv_shape(shape: tuple) -> str:
+    """64x56x56 for CSV; a compound symbolic size is parenthesised so that the ``x`` separators
+    stay unambiguous: ``64x(floor(H/4 - 7/4) + 1)xW``."""
+    return "x".join(f"({sym_str(d)})" if is_symbolic(d) and not d.is_Atom else
+                    (sym_str(d) if is_symbolic(d) else str(d)) for d in shape)
+
+
 def _cells(row: Any, exact: bool) -> list[str]:
     count = fmt_exact if exact else fmt_count
     size = fmt_exact if exact else fmt_bytes
@@ -171,7 +178,7 @@ def report_csv(report: Any) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
     for r in report.rows:
-        writer.writerow([r.name, r.type, "x".join(map(str, r.output)), *map(
+        writer.writerow([r.name, r.type, csv_shape(r.output), *map(
             str, (r.params, r.macs, r.activation_bytes, r.buffers, r.other_ops))])
     t = report.totals
     writer.writerow(["total", "", "", *map(str, (t.params, t.macs, t.activation_bytes, t.buffers,
@@ -179,11 +186,11 @@ def report_csv(report: Any) -> str:
     return buf.getvalue().rstrip("\n")
 
 
-def report_html(report: Any) -> str:
+def report_html(report: Any, exact: bool = False) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in REPORT_HEADERS)
     body = "\n".join(
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
-        for cells in report_rows(report)
+        for cells in report_rows(report, exact)
     )
     title = html.escape(_header_line(report))
     source = f"<p>Source: {html.escape(report.source)}</p>" if report.source else ""
@@ -209,7 +216,7 @@ def render_report(report: Any, fmt: str, exact: bool = False) -> str:
     if fmt == "markdown":
         return report_markdown(report, exact)
     if fmt == "html":
-        return report_html(report)
+        return report_html(report, exact)
     return report_table(report, exact)
 
 
@@ -273,18 +280,15 @@ def render_compare(reports: list[Any], fmt: str, exact: bool = False) -> str:
         writer.writerow(["model", "input", "params", "macs", "activation_bytes", "ratio_params",
                          "ratio_macs", "ratio_activation_bytes"])
         d = compare_dict(reports)
-        for m, q in zip(d["models"], d["ratios"]):
+        for r, m, q in zip(reports, d["models"], d["ratios"]):
             t = m["totals"]
-            writer.writerow([m["model"], "x".join(map(str, m["input"])), t["params"], t["macs"],
+            writer.writerow([m["model"], csv_shape(r.input), t["params"], t["macs"],
                              t["activation_bytes"], q["params"], q["macs"], q["activation_bytes"]])
         return buf.getvalue().rstrip("\n")
     note = f"batch {reports[0].batch} · {reports[0].dtype} · ratios to {reports[0].model}"
-    if fmt == "html":
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in COMPARE_HEADERS)
-        body = "\n".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
-                         for cells in rows)
-        return _page("cnncost compare", f"<p>{html.escape(note)}</p><table><thead><tr>{head}"
-                                        f"</tr></thead><tbody>\n{body}\n</tbody></table>")
+    if fmt == "html":  # html_table: right-aligned by column, as every command's tables
+        return html_page("cnncost compare",
+                         f"<p>{html.escape(note)}</p>{html_table(COMPARE_HEADERS, rows)}")
     tablefmt = "github" if fmt == "markdown" else "simple"
     colalign = ("left", "left") + ("right",) * 6
     table = tabulate(rows, headers=COMPARE_HEADERS, tablefmt=tablefmt, colalign=colalign,

@@ -120,6 +120,7 @@ def run_sweep(model: Any, points: list[tuple], batch: Any = "1", dtype: str = "f
     """Analyze every point; one dict per point with its settings, input, totals (and error)."""
     from ..api import analyze
     from ..errors import CnnCostError
+    from ..render import csv_shape
     from ..spec import Spec, load_spec
 
     spec = model if isinstance(model, Spec) else load_spec(model)
@@ -139,8 +140,8 @@ def run_sweep(model: Any, points: list[tuple], batch: Any = "1", dtype: str = "f
                        error=str(exc))
         else:
             t = report.totals
-            row.update(input="x".join(map(str, report.input)),
-                       output="x".join(map(str, report.rows[-1].output)) if report.rows else "",
+            row.update(input=csv_shape(report.input),
+                       output=csv_shape(report.rows[-1].output) if report.rows else "",
                        params=t.params, macs=t.macs, activation_bytes=t.activation_bytes,
                        error=None)
         out.append(row)
@@ -155,7 +156,7 @@ def _headers(keys: list[str]) -> list[str]:
 def render_sweep(rows: list[dict[str, Any]], keys: list[str], fmt: str, exact: bool,
                  note: str) -> str:
     """The sweep in one of FORMATS; json and csv carry exact integers (or expressions)."""
-    from ..render import _page, fmt_bytes, fmt_count, fmt_exact, jsonable
+    from ..render import fmt_bytes, fmt_count, fmt_exact, jsonable, tabular
 
     errors = any(r["error"] for r in rows)
     if fmt == "json":
@@ -189,20 +190,7 @@ def render_sweep(rows: list[dict[str, Any]], keys: list[str], fmt: str, exact: b
         line += ["-", "-", "-"] if r["error"] else [count(r["params"]), count(r["macs"]),
                                                    size(r["activation_bytes"])]
         cells.append(line + ([r["error"] or ""] if errors else []))
-    if fmt == "html":
-        import html
-
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-        body = "\n".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in line)
-                         + "</tr>" for line in cells)
-        return _page("cnncost sweep", f"<p>{html.escape(note)}</p><table><thead><tr>{head}"
-                                      f"</tr></thead><tbody>\n{body}\n</tbody></table>")
-    from tabulate import tabulate
-
-    colalign = ("left",) * (len(keys) + 2) + ("right",) * 3 + (("left",) if errors else ())
-    table = tabulate(cells, headers=headers, colalign=colalign, disable_numparse=True,
-                     tablefmt="github" if fmt == "markdown" else "simple")
-    return f"{table}\n\n_{note}_" if fmt == "markdown" else f"{table}\n\n{note}"
+    return tabular(headers, cells, fmt, note=note, title="cnncost sweep" if fmt == "html" else "")
 
 
 @app.command()
