@@ -165,7 +165,7 @@ def specs_dir() -> Path:
 
 def _file_models(path: Path) -> dict[str, tuple[Path, str]]:
     """The models one bundled file defines: its name and its variants."""
-    raw = _load_cached(path, f"specs/{path.name}", path.stat().st_mtime)
+    raw = _load_cached(path, f"specs/{path.name}", _stamp(path))
     if not isinstance(raw, LMap):
         return {}
     base = str(raw.get("name", path.stem))
@@ -210,8 +210,15 @@ def is_path(model: str) -> bool:
     return model.endswith((".yaml", ".yml")) or "/" in model or Path(model).is_file()
 
 
+def _stamp(path: Path) -> tuple[int, int]:
+    """What says a file changed: its modification time in nanoseconds and its size (a float
+    mtime can miss a rewrite within one clock tick of a coarse filesystem)."""
+    st = path.stat()
+    return st.st_mtime_ns, st.st_size
+
+
 @lru_cache(maxsize=256)
-def _load_cached(path: Path, shown: str, mtime: float) -> Any:
+def _load_cached(path: Path, shown: str, stamp: tuple[int, int]) -> Any:
     return load_file(path, shown)
 
 
@@ -225,7 +232,7 @@ def load_spec(model: str | Path) -> Spec:
                 kind = "a directory" if path.is_dir() else "not a regular file"
                 raise CnnCostError(f"{text} is {kind}; give a .yaml spec file")
             raise CnnCostError(f"no such spec file: {text}")
-        raw = _load_cached(path.resolve(), text, path.stat().st_mtime)
+        raw = _load_cached(path.resolve(), text, _stamp(path))
         variant = None
     else:
         entry = zoo_entry(text)
@@ -233,7 +240,7 @@ def load_spec(model: str | Path) -> Spec:
             raise CnnCostError(f"unknown model {text!r}" + suggest(text, list(zoo_index()))
                                + "; 'cnncost list' shows all")
         path, variant = entry
-        raw = _load_cached(path, f"specs/{path.name}", path.stat().st_mtime)
+        raw = _load_cached(path, f"specs/{path.name}", _stamp(path))
     # the parse is memoised: the spec gets its own copy, so a caller editing it cannot change
     # what the next load returns
     spec = parse_spec(clone(raw), f"specs/{path.name}" if variant else text, variant)
