@@ -12,19 +12,7 @@ from cnncost import memory as m
 from cnncost.errors import CnnCostError
 from cnncost.ledger import check_entry, load_ledger
 
-TINY = """\
-cnncost: 1
-name: tiny
-input: [3, 8, 8]
-layers:
-  - conv: {c: 4, k: 3, p: 1}
-  - bn
-  - relu
-  - maxpool: {k: 2}
-  - flatten
-  - dropout: {p: 0.5}
-  - linear: {out: 10}
-"""
+from test_memory import TINY  # the same tiny spec as the memory tests (hand-worked)
 
 
 @pytest.fixture

@@ -12,13 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .analyze import DTYPE_BYTES as ANALYSIS_DTYPE_BYTES
 from .errors import CnnCostError
 from .graph import Graph
 
 __all__ = ["DTYPE_BYTES", "Plan", "Storage", "conv_workspace", "inference_peak", "plan",
            "saved_bytes", "training_peak"]
 
-DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
+# the analysis dtypes, less fp64: the GPU memory model covers the dtypes GPUs train and serve in
+DTYPE_BYTES = {k: v for k, v in ANALYSIS_DTYPE_BYTES.items() if k != "fp64"}
 #: PyTorch's caching allocator hands out blocks in multiples of 512 bytes (kMinBlockSize)
 BLOCK = 512
 #: ops whose autograd node saves its output (the input too when run in place)
