@@ -73,6 +73,10 @@ class Report:
     symbolic: bool
     nodes: list[Node] = field(repr=False, default_factory=list)
     graph: Graph | None = field(repr=False, default=None)
+    #: nodes an import skipped (``--skip-unknown``): their cost is in no row
+    not_counted: tuple[str, ...] = ()
+    #: what an import found worth saying (BN folded by the exporter, ...)
+    import_notes: str = ""
 
     @property
     def layers(self) -> list[Row]:
@@ -86,7 +90,22 @@ class Report:
             "model": self.model, "title": self.title, "source": self.source,
             "input": list(self.input), "batch": self.batch, "dtype": self.dtype,
             "layers": [r.as_dict() for r in self.rows], "totals": self.totals.as_dict(),
+            **self._import_fields(),
         })
+
+    def _import_fields(self) -> dict[str, Any]:
+        imported = self.graph is not None and bool(self.graph.spec.text)
+        if not (imported or self.not_counted):
+            return {}
+        return {"not_counted": list(self.not_counted), "notes": self.import_notes}
+
+    def footer(self) -> list[str]:
+        """Lines a report prints under its totals for an imported model."""
+        lines = [f"note: {self.import_notes}"] if self.import_notes else []
+        if self.not_counted:
+            lines.append(f"not counted ({len(self.not_counted)} nodes skipped, no cost in any "
+                         f"row): " + ", ".join(self.not_counted))
+        return lines
 
     def to_json(self) -> str:
         import json
@@ -188,5 +207,6 @@ def analyze_graph(graph: Graph, batch: Any = 1, dtype: str = "fp32", train: bool
     if depth is not None:
         rows = rollup(rows, depth)
     symbolic = graph.symbolic or is_symbolic(batch)
-    return Report(graph.spec.name, graph.spec.title, graph.spec.source, in_shape, batch, dtype,
-                  rows, totals, symbolic, nodes, graph)
+    spec = graph.spec
+    return Report(spec.name, spec.title, spec.source, in_shape, batch, dtype, rows, totals,
+                  symbolic, nodes, graph, spec.not_counted, spec.notes if spec.text else "")

@@ -1,0 +1,2 @@
+def compact_spec(doc):
+    return doc
