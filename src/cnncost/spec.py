@@ -22,6 +22,11 @@ BLOCK_KEYS = ("args", "body", "inline", "doc")
 SKIP_UNKNOWN = [False]  # set by the CLI's --skip-unknown: imports pass unknown ops through
 
 
+def set_skip_unknown(flag: bool) -> None:
+    """Whether loading an ``.onnx`` MODEL passes unsupported ops through (``--skip-unknown``)."""
+    SKIP_UNKNOWN[0] = bool(flag)
+
+
 @dataclass
 class Spec:
     """One model: a spec file with one of its variants applied."""
