@@ -52,18 +52,25 @@ def _template(body: list) -> str:
     return json.dumps(_walk(body, visit), sort_keys=False)
 
 
-def _seqs(value: Any, out: list, depth: int = 0) -> int:
-    """Collect every ``seq`` item (with its height: 1 = no seq inside); returns the height."""
+def _seqs(value: Any, out: list, prefix: str = "") -> int:
+    """Collect every ``seq`` item as (height, item, path), height 1 = no seq inside; returns
+    the height of ``value``."""
     height = 0
     if isinstance(value, list):
         for v in value:
-            height = max(height, _seqs(v, out, depth))
+            height = max(height, _seqs(v, out, prefix))
     elif isinstance(value, dict):
-        for k, v in value.items():
-            height = max(height, _seqs(v, out, depth + 1))
-        if "seq" in value and "name" in value:
+        scoped = "seq" in value and "name" in value
+        inner = f"{prefix}{value['name']}." if scoped else prefix
+        if "shortcut" in value:
+            height = _seqs(value.get("body"), out, inner)
+            height = max(height, _seqs(value["shortcut"], out, inner + "downsample."))
+        else:
+            for k, v in value.items():
+                height = max(height, _seqs(v, out, inner))
+        if scoped:
             height += 1
-            out.append((height, value))
+            out.append((height, value, inner[:-1]))
     return height
 
 
@@ -71,16 +78,18 @@ class _Compactor:
     def __init__(self, doc: dict[str, Any], names: dict[str, str] | None):
         self.doc, self.blocks = doc, {}
         self.hint = names or {}
+        self.paths: dict[int, str] = {}
 
     def run(self) -> dict[str, Any]:
         for level in range(1, 32):
             found: list = []
             _seqs(self.doc["layers"], found)
-            batch = [s for h, s in found if h == level]
-            if not found or level > max(h for h, _ in found):
+            batch = [(s, p) for h, s, p in found if h == level]
+            if not found or level > max(h for h, _, _ in found):
                 break
             groups: dict[str, list] = {}
-            for s in batch:
+            for s, p in batch:
+                self.paths[id(s)] = p
                 groups.setdefault(_template(s["seq"]), []).append(s)
             for members in groups.values():
                 if len(members) >= 2:
@@ -95,9 +104,14 @@ class _Compactor:
         return self.doc
 
     def block_name(self, members: list) -> str:
-        base = self.hint.get(members[0].get("path", ""), "") or "block"
+        from .ir import word
+
+        classes = {self.hint.get(self.paths.get(id(m), ""), "") for m in members}
+        base = word(classes.pop()).lower() if len(classes) == 1 and "" not in classes else ""
+        if not base:
+            base = "block"
         name, i = base, 1
-        while name in self.blocks or name == "block" and i == 1:
+        while name in self.blocks or base == "block" and i == 1:
             i += 1
             name = f"{base}{i - 1}" if base == "block" else f"{base}_{i}"
         return name

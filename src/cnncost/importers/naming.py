@@ -47,8 +47,8 @@ def assign_names(ir: IRGraph, paths: list[str] | None = None) -> None:
     seen: Counter = Counter()
     for node, (path, last) in zip(ir.nodes[1:], scopes):
         is_merge = node.op in ("add", "mul", "concat")
-        if path and count[path] == 1 and path not in prefixes and not is_merge:
-            name = path
+        if path and path not in prefixes and not is_merge:
+            name = path  # a leaf module; a module used again gets _1, _2 (like torch.onnx)
         else:
             tail = node.op if is_merge else last
             name = f"{path}.{tail}" if path else tail

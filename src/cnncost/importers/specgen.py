@@ -57,6 +57,8 @@ class _Emitter:
             body = {"body": self.items(full[0], prefix)}
             if merge != "add":
                 body["merge"] = merge
+            if self.ir.nodes[item.merge].args.get("inplace"):
+                body["inplace"] = True  # torch's `out += identity`
             return {"residual": body}
         if len(full) == 2 and not empty and merge == "add" and all(
                 n.startswith(prefix + "downsample.") for n in self.names_of(full[1])):
