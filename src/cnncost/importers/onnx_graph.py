@@ -179,7 +179,7 @@ def _input_shape(f: OnnxFile) -> tuple[Any, tuple, list[str]]:
 
 def onnx_to_ir(path: str | Path, skip_unknown: bool = False) -> IRGraph:
     """Read an ONNX file into an :class:`IRGraph` (every node mapped or a clear error)."""
-    from . import onnx_ops, onnx_shape_ops  # noqa: F401  (registers the handlers)
+    from . import onnx_ops, onnx_resample, onnx_shape_ops  # noqa: F401  (registers them)
     from .patterns import fuse
 
     f = read_onnx(path)

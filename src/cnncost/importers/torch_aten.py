@@ -154,3 +154,75 @@ def mean(w: TorchWalker, n: Any) -> Data:
         raise w.fail(f"mean over dims {dims}: only the spatial mean is supported")
     out = w.emit("gap", {}, [x])
     return out if w.arg(2, "keepdim", False) else w.emit("flatten", {}, [out.idx])
+
+
+@aten("conv_transpose2d")
+def conv_transpose2d(w: TorchWalker, n: Any) -> Data:
+    weight = w.value(w.arg(1, "weight"))
+    groups = int(w.arg(6, "groups", 1))
+    args: dict[str, Any] = {"c": weight.dims[1] * groups, "k": one(list(weight.dims[2:]))}
+    for key, i, name, default in (("s", 3, "stride", 1), ("p", 4, "padding", 0),
+                                  ("output_padding", 5, "output_padding", 0),
+                                  ("d", 7, "dilation", 1)):
+        value = one(_pair(w.arg(i, name, default)))
+        if value != default:
+            args[key] = value
+    if groups != 1:
+        args["groups"] = groups
+    if w.arg(2, "bias") is None:
+        args["bias"] = False
+    return w.emit("conv_transpose", args, [w.data(0)])
+
+
+@aten("softplus")
+def softplus(w: TorchWalker, n: Any) -> Data:
+    if w.arg(1, "beta", 1) != 1:
+        raise w.fail("softplus with beta other than 1 is not supported")
+    return w.emit("softplus", {}, [w.data(0)])
+
+
+@aten("prelu", "_prelu_kernel")
+def prelu(w: TorchWalker, n: Any) -> Data:
+    weight = w.value(w.arg(1, "weight"))
+    return w.emit("prelu", {"num_parameters": int(weight.dims[0]) if weight.dims else 1},
+                  [w.data(0)])
+
+
+@aten("upsample_nearest2d", "upsample_bilinear2d")
+def upsample(w: TorchWalker, n: Any) -> Data:
+    x = w.data(0)
+    per = w.shape(x)
+    size = w.arg(1, "output_size")
+    name = str(n.target).split(".")[1]
+    scales = w.arg(3 if "bilinear" in name else 2, "scales_h") if size is None else None
+    if size is not None:
+        if any(not isinstance(s, int) or s % d for s, d in zip(size, per[1:])):
+            raise w.fail(f"upsampling {list(per)} to {list(size)}: only integer scales")
+        scale = [s // d for s, d in zip(size, per[1:])]
+    else:
+        vals = w.arg(2, "scale_factors") or scales
+        scale = [int(v) for v in _pair(vals)]
+    args: dict[str, Any] = {"scale": one(scale)}
+    if "bilinear" in name:
+        args["mode"] = "bilinear"
+        if w.arg(2, "align_corners", False):
+            args["align_corners"] = True
+    return w.emit("upsample", args, [x])
+
+
+@aten("pad", "constant_pad_nd", "reflection_pad2d", "replication_pad2d")
+def pad(w: TorchWalker, n: Any) -> Data:
+    x = w.data(0)
+    p = list(w.arg(1, "pad"))
+    name = str(n.target).split(".")[1]
+    mode = {"reflection_pad2d": "reflect", "replication_pad2d": "replicate"}.get(
+        name, w.arg(2, "mode", "constant") if name == "pad" else "constant")
+    if len(p) != 4:
+        raise w.fail(f"pad {p}: only [left, right, top, bottom] spatial padding is supported")
+    args: dict[str, Any] = {"p": [p[2], p[3], p[0], p[1]]}
+    if mode != "constant":
+        args["mode"] = mode
+    value = w.arg(2 if name == "constant_pad_nd" else 3, "value", 0) or 0
+    if value:
+        args["value"] = float(value)
+    return w.emit("pad", args, [x])

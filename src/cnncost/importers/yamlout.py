@@ -13,6 +13,10 @@ def scalar(value: Any) -> str:
     """One YAML scalar, quoted when needed (``1e-05`` stays a float: ``1.0e-05``)."""
     if value is None:
         return "~"
+    if isinstance(value, str) and any(c in value for c in ",[]{}#:&*!|>'\"%@`"):
+        import json
+
+        return json.dumps(value)  # a double-quoted YAML scalar, safe in flow context
     text = yaml.safe_dump(value, default_flow_style=True, width=1 << 30).strip()
     if text.endswith("..."):
         text = text[:-3].strip()

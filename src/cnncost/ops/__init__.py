@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import activation, conv, linear, merge, norm, pool, tensor  # noqa: F401  (registration)
+from . import activation_extra, conv_transpose, resample  # noqa: F401,E402  (registration)
 from .base import OPS, REQUIRED, Op
 
 __all__ = ["OPS", "REQUIRED", "Op"]

@@ -108,11 +108,15 @@ class SiLU(_Activation):
 
 @register
 class HardSigmoid(_Activation):
-    name, summary = "hardsigmoid", "relu6(x+3)/6"
+    name, summary = "hardsigmoid", "clip(alpha*x + beta, 0, 1); PyTorch's alpha 1/6, beta 0.5"
+    # ONNX's HardSigmoid defaults are alpha 0.2, beta 0.5: importers always pass them
+    args = {"alpha": 1 / 6, "beta": 0.5, "inplace": None}
     cost = 3
 
     def fn(self, a):
-        return lambda x: _np().clip(x + 3.0, 0.0, 6.0) / 6.0
+        if a["alpha"] == 1 / 6 and a["beta"] == 0.5:  # bit-exact with torch's relu6(x+3)/6
+            return lambda x: _np().clip(x + 3.0, 0.0, 6.0) / 6.0
+        return lambda x: _np().clip(a["alpha"] * x + a["beta"], 0.0, 1.0)
 
 
 @register
