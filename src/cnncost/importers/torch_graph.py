@@ -27,9 +27,8 @@ def _export(module: Any, size: tuple, dynamic: bool) -> Any:
     x = torch.zeros(batch, *size)
     shapes = None
     if dynamic:
-        dim = torch.export.Dim
-        shapes = ({0: dim("N"), 2: dim("H"), 3: dim("W")},) if len(size) == 3 else \
-            ({0: dim("N")},)
+        auto = torch.export.Dim.DYNAMIC  # export derives the sizes' constraints itself
+        shapes = ({0: auto, 2: auto, 3: auto},) if len(size) == 3 else ({0: auto},)
     return torch.export.export(module, (x,), dynamic_shapes=shapes, strict=False)
 
 
@@ -54,7 +53,8 @@ def torch_to_ir(module: Any, size: tuple, dynamic: bool, where: str
     except Exception as exc:  # noqa: BLE001 - any tracing failure: report it by name
         reason = _first_line(exc)
         raise CnnCostError(f"torch.export could not trace {where} ({reason}); cnncost needs "
-                           "a module without data-dependent control flow") from None
+                           "a module without data-dependent control flow"
+                           + (" (try without --dynamic)" if dynamic else "")) from None
     finally:
         module.train(was_training)
     walker = TorchWalker(program, size, dynamic, where)

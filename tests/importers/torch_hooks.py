@@ -1,0 +1,48 @@
+"""Independent oracle for the importer tests: a torch model's params, conv+linear MACs measured
+with forward hooks, leaf-module output shapes by module path, and BatchNorm channel counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def hook_counts(model: Any, size: tuple[int, ...]) -> dict[str, Any]:
+    """params, macs, bn_channels and {module path: per-sample output shape} at ``size``."""
+    import torch
+
+    model.eval()
+    macs = 0
+    shapes: dict[str, tuple] = {}
+
+    def hook(name: str) -> Any:
+        def fn(mod: Any, inp: Any, out: Any) -> None:
+            nonlocal macs
+            if isinstance(mod, torch.nn.Conv2d):
+                kh, kw = mod.kernel_size
+                macs += out[0].numel() * (mod.in_channels // mod.groups) * kh * kw
+            elif isinstance(mod, torch.nn.Linear):
+                macs += out[0].numel() * mod.in_features
+            if isinstance(out, torch.Tensor):
+                shapes.setdefault(name, tuple(out.shape[1:]))
+        return fn
+
+    handles = [m.register_forward_hook(hook(n)) for n, m in model.named_modules()
+               if n and not list(m.children())]
+    with torch.no_grad():
+        model(torch.zeros(1, *size))
+    for h in handles:
+        h.remove()
+    bn = sum(m.num_features for m in model.modules()
+             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm))
+    return {"params": sum(p.numel() for p in model.parameters()), "macs": macs,
+            "bn_channels": bn, "shapes": shapes}
+
+
+def export_onnx(model: Any, path: Any, size: tuple[int, ...], dynamic: bool) -> str:
+    """torch.onnx.export (TorchScript exporter) of ``model`` at ``size``, optionally N/H/W dynamic."""
+    import torch
+
+    axes = {"x": {0: "N", 2: "H", 3: "W"}} if dynamic else None
+    torch.onnx.export(model.eval(), (torch.zeros(1, *size),), str(path), dynamo=False,
+                      input_names=["x"], dynamic_axes=axes, opset_version=17)
+    return str(path)
