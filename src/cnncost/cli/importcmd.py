@@ -47,7 +47,7 @@ def import_model(
             Path(output).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise CnnCostError(f"cannot write {output}: {exc.strerror or exc}") from None
-        emit(f"wrote {output} ({len(text.splitlines())} lines)")
+        typer.echo(f"wrote {output} ({len(text.splitlines())} lines)", err=True)
     else:
         emit(text.rstrip("\n"))
 
