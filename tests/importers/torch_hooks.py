@@ -7,17 +7,24 @@ from typing import Any
 
 
 def hook_counts(model: Any, size: tuple[int, ...]) -> dict[str, Any]:
-    """params, macs, bn_channels and {module path: per-sample output shape} at ``size``."""
+    """params, macs, {module path: per-sample output shape} at ``size``, and bn_channels: the
+    channels of BatchNorms that directly consume a conv's output (what exporters fold)."""
     import torch
 
     model.eval()
     macs = 0
+    folded = 0
     shapes: dict[str, tuple] = {}
+    conv_outputs: dict[int, Any] = {}  # kept alive, so that no id is reused
 
     def hook(name: str) -> Any:
         def fn(mod: Any, inp: Any, out: Any) -> None:
-            nonlocal macs
+            nonlocal macs, folded
+            if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm) and \
+                    id(inp[0]) in conv_outputs:
+                folded += mod.num_features  # an exporter folds it into that conv
             if isinstance(mod, torch.nn.Conv2d):
+                conv_outputs[id(out)] = out
                 kh, kw = mod.kernel_size
                 macs += out[0].numel() * (mod.in_channels // mod.groups) * kh * kw
             elif isinstance(mod, torch.nn.Linear):
@@ -32,10 +39,8 @@ def hook_counts(model: Any, size: tuple[int, ...]) -> dict[str, Any]:
         model(torch.zeros(1, *size))
     for h in handles:
         h.remove()
-    bn = sum(m.num_features for m in model.modules()
-             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm))
     return {"params": sum(p.numel() for p in model.parameters()), "macs": macs,
-            "bn_channels": bn, "shapes": shapes}
+            "bn_channels": folded, "shapes": shapes}
 
 
 def export_onnx(model: Any, path: Any, size: tuple[int, ...], dynamic: bool) -> str:

@@ -22,11 +22,13 @@ def spec_from_ir(ir: IRGraph, where: str, name: str | None = None, compact: bool
     """Recover structure, write the spec's YAML and load it back through the strict loader."""
     from ..spec import parse_spec
     from ..yamlio import loads
+    from .ir import nest_concats, normalize_concats
     from .naming import assign_names
     from .specgen import to_spec
     from .structure import recover
     from .yamlout import dump
 
+    paths = nest_concats(ir, normalize_concats(ir, paths))
     assign_names(ir, paths)
     items = recover(ir, where)
     doc = to_spec(ir, items, name)

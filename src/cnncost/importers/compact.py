@@ -128,8 +128,12 @@ class _Compactor:
                 continue
             sig = tuple(json.dumps(v) for v in col)
             if sig not in args:
-                used[key] += 1
-                args[sig] = key if used[key] == 1 else f"{key}{used[key]}"
+                taken = set(args.values())
+                name = key
+                while name in taken:
+                    used[key] += 1
+                    name = f"{key}{used[key] + 1}"
+                args[sig] = name
             names.append((args[sig], col))
         name = self.block_name(members)
         defaults = {}

@@ -77,3 +77,96 @@ def word(text: str) -> str:
     """A name part the spec loader accepts: letters, digits and underscores."""
     out = _WORD.sub("_", text).strip("_")
     return out or "x"
+
+
+def normalize_concats(ir: IRGraph, paths: list[str] | None = None) -> list[str] | None:
+    """Rewrite DenseNet-style concats into a chain, in place.
+
+    ``cat(x0, x1, x2)`` where an earlier node is ``cat(x0, x1)`` becomes ``cat(cat(x0, x1), x2)``:
+    the same values and allocation, and series-parallel (each step a residual with merge concat).
+    A concat of one tensor is that tensor. Returns ``paths`` re-indexed the same way.
+    """
+    seen: dict[tuple, int] = {}
+    remap: dict[int, int] = {}
+    keep: list[int] = []
+    for i, node in enumerate(ir.nodes):
+        node.inputs = [remap.get(j, j) for j in node.inputs]
+        if node.op == "concat":
+            ins = tuple(node.inputs)
+            if len(ins) == 1:
+                remap[i] = ins[0]
+                continue
+            for k in range(len(ins) - 1, 1, -1):
+                if ins[:k] in seen:
+                    node.inputs = [seen[ins[:k]], *ins[k:]]
+                    break
+            seen.setdefault(ins, i)
+        keep.append(i)
+    if len(keep) == len(ir.nodes):
+        return paths
+    new_index = {old: new for new, old in enumerate(keep)}
+    out = remap.get(ir.output, ir.output)
+    ir.nodes = [ir.nodes[i] for i in keep]
+    for node in ir.nodes:
+        node.inputs = [new_index[j] for j in node.inputs]
+    ir.output = new_index[out]
+    return [paths[i] for i in keep] if paths is not None else None
+
+
+def nest_concats(ir: IRGraph, paths: list[str] | None = None) -> list[str] | None:
+    """Give a flattened nested concat its inner concat back, in place.
+
+    Exporters flatten ``cat([a, cat([b1, b2]), c])`` (Inception v3's Mixed_7 blocks) into one
+    concat of four; runs of inputs that come from one inner fork become a concat again, inserted
+    before the outer one, so the graph is series-parallel. Returns ``paths`` re-indexed.
+    """
+    cons = ir.consumers()
+    for j in range(len(ir.nodes) - 1, 0, -1):
+        node = ir.nodes[j]
+        if node.op != "concat" or len(node.inputs) < 3:
+            continue
+        origins = [_origin(ir, cons, u) for u in node.inputs]
+        runs: list[tuple[int, int]] = []
+        i = 0
+        while i < len(origins):
+            k = i
+            while k + 1 < len(origins) and origins[k + 1] == origins[i]:
+                k += 1
+            if k > i and k - i + 1 < len(origins):
+                runs.append((i, k))
+            i = k + 1
+        if runs:
+            paths = _insert_concats(ir, j, runs, paths)
+            return nest_concats(ir, paths)
+    return paths
+
+
+def _origin(ir: IRGraph, cons: list[list[int]], u: int) -> int:
+    """The fork a chain ending at ``u`` starts from (walking back single-use unary nodes)."""
+    while len(ir.nodes[u].inputs) == 1 and len(cons[u]) == 1:
+        u = ir.nodes[u].inputs[0]
+    return ir.nodes[u].inputs[0] if len(ir.nodes[u].inputs) == 1 else u
+
+
+def _insert_concats(ir: IRGraph, j: int, runs: list[tuple[int, int]],
+                    paths: list[str] | None) -> list[str] | None:
+    outer = ir.nodes[j]
+    new_nodes = [INode(outer.name, "concat", {}, [outer.inputs[t] for t in range(a, b + 1)],
+                       outer.shape, outer.origin + f":inner{n}") for n, (a, b) in enumerate(runs)]
+    shift = len(new_nodes)
+    for node in ir.nodes:
+        node.inputs = [i + shift if i >= j else i for i in node.inputs]
+    inputs: list[int] = []
+    t = 0
+    for n, (a, b) in enumerate(runs):
+        inputs += outer.inputs[t:a] + [j + n]
+        t = b + 1
+    outer.inputs = inputs + outer.inputs[t:]
+    for node in new_nodes:
+        ins = [ir.nodes[i].shape for i in node.inputs]
+        node.shape = (sum(s[0] for s in ins), *ins[0][1:])
+    ir.nodes[j:j] = new_nodes
+    ir.output += shift if ir.output >= j else 0
+    if paths is not None:
+        paths[j:j] = [paths[j]] * shift
+    return paths

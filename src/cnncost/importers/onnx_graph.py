@@ -120,7 +120,7 @@ class Walker:
         if not isinstance(out, Data):
             raise self.fail("the graph's output is a constant")
         self.ir.output = out.idx
-        if self.folded and not any(n.op == "bn" for n in self.ir.nodes):
+        if self.folded:
             self.ir.notes.append(
                 f"BatchNorm folded by the exporter: {self.folded} convolutions carry biases it "
                 "made (params count them, not BN's 2 per channel; MACs are unchanged)")

@@ -7,7 +7,7 @@ from typing import Any
 from ..dims import as_int
 from .onnx_graph import Walker, handles
 from .onnx_read import ONode, Tensor
-from .values import Const, Data, from_array, product, same
+from .values import Const, Data, Shuffle, from_array, product, same
 
 
 @handles("Constant")
@@ -66,8 +66,28 @@ def squeeze(w: Walker, n: ONode) -> None:
     raise w.fail(f"{n.op} of an activation of shape {list(per)} is not supported")
 
 
+def _slice_channels(w: Walker, x: int) -> None:
+    """A Slice of an activation along channels into one of equal parts: ``chunk``."""
+    starts, ends = w.const(1).values, w.const(2).values
+    axes = w.const(3).values if w.const(3) is not None else [0]
+    steps = w.const(4).values if w.const(4) is not None else [1]
+    c = w.shape(x)[0]
+    if len(axes) != 1 or axes[0] % (len(w.shape(x)) + 1) != 1 or steps[0] != 1 or \
+            not isinstance(c, int):
+        raise w.fail("Slice of an activation is supported along channels only")
+    lo, hi = max(0, min(starts[0], c)), max(0, min(ends[0], c))
+    size = hi - lo
+    if size <= 0 or c % size or lo % size:
+        raise w.fail(f"Slice of channels {lo}:{hi} of {c} is not one of equal parts")
+    w.emit("chunk", {"parts": c // size, "index": lo // size}, [x])
+
+
 @handles("Slice")
 def slice_(w: Walker, n: ONode) -> None:
+    value = w.get(n.inputs[0])
+    if isinstance(value, Data):
+        _slice_channels(w, value.idx)
+        return
     data = w.const(0)
     starts, ends = w.const(1).values, w.const(2).values
     axes = w.const(3).values if w.const(3) is not None else [0]
@@ -101,8 +121,19 @@ def _cancel(total: Any, known: Any) -> Any:
 
 @handles("Reshape")
 def reshape(w: Walker, n: ONode) -> None:
+    value = w.get(n.inputs[0])
+    if isinstance(value, Shuffle) and value.stage == 2:
+        target = _target(w, value.idx, list(w.const(1).values))
+        if len(target) == 4:
+            w.emit("channel_shuffle", {"groups": value.groups}, [value.idx])
+            return
     x = w.data(0)
     target = _target(w, x, list(w.const(1).values))
+    per = w.shape(x)
+    if len(target) == 5 and len(per) == 3 and isinstance(target[1], int) and \
+            same(target[1] * target[2], per[0]):
+        w.set(0, Shuffle(x, target[1]))
+        return
     full, per = w.full(x), w.shape(x)
     if len(target) == len(full) and all(same(a, b) for a, b in zip(target, full)):
         w.alias(0)
@@ -132,3 +163,14 @@ def split(w: Walker, n: ONode) -> None:
     for i in range(parts):
         idx = w.ir.add("chunk", {"parts": parts, "index": i}, [x], "", f"{n.name}:{i}")
         w.set(i, Data(idx))
+
+
+@handles("Transpose")
+def transpose(w: Walker, n: ONode) -> None:
+    value = w.get(n.inputs[0])
+    if isinstance(value, Shuffle) and value.stage == 1 and \
+            list(w.attr("perm", [])) == [0, 2, 1, 3, 4]:
+        w.set(0, Shuffle(value.idx, value.groups, 2))
+        return
+    raise w.fail("Transpose is supported only inside a channel shuffle (Reshape, Transpose, "
+                 "Reshape); LayerNorm-style permutes are not supported yet")

@@ -152,8 +152,9 @@ def mean(w: TorchWalker, n: Any) -> Data:
     dims = sorted(int(d) % 4 for d in (w.arg(1, "dim") or []))
     if len(w.shape(x)) != 3 or dims != [2, 3]:
         raise w.fail(f"mean over dims {dims}: only the spatial mean is supported")
-    out = w.emit("gap", {}, [x])
-    return out if w.arg(2, "keepdim", False) else w.emit("flatten", {}, [out.idx])
+    keep = w.arg(2, "keepdim", False)
+    out = w.emit("gap", {}, [x], check=bool(keep))
+    return out if keep else w.emit("flatten", {}, [out.idx])
 
 
 @aten("conv_transpose2d")

@@ -6,7 +6,7 @@ import operator
 from typing import Any
 
 from .torch_ops import ATEN, TorchWalker, aten
-from .values import Data, product, same
+from .values import Data, Shuffle, product, same
 
 
 def _flatten_or_same(w: TorchWalker, x: int, target: list) -> Data:
@@ -28,11 +28,26 @@ def flatten(w: TorchWalker, n: Any) -> Data:
 
 
 @aten("view", "reshape", "_unsafe_view")
-def view(w: TorchWalker, n: Any) -> Data:
-    x = w.data(0)
+def view(w: TorchWalker, n: Any) -> Any:
+    value = w.value(w.arg(0, "self"))
     target = [w.value(v) for v in w.arg(1, "size")]
-    target = [v if isinstance(v, int) else getattr(v, "symbol", v) for v in target]
-    return _flatten_or_same(w, x, [t if isinstance(t, int) else -1 for t in target])
+    target = [t if isinstance(t, int) else -1 for t in target]
+    if isinstance(value, Shuffle) and value.stage == 2 and len(target) == 4:
+        return w.emit("channel_shuffle", {"groups": value.groups}, [value.idx])
+    x = w.data(0)
+    per = w.shape(x)
+    if len(target) == 5 and len(per) == 3 and target[1] * target[2] == per[0]:
+        return Shuffle(x, target[1])
+    return _flatten_or_same(w, x, target)
+
+
+@aten("transpose")
+def transpose(w: TorchWalker, n: Any) -> Any:
+    value = w.value(w.arg(0, "self"))
+    dims = sorted((int(w.arg(1, "dim0")), int(w.arg(2, "dim1"))))
+    if isinstance(value, Shuffle) and value.stage == 1 and dims == [1, 2]:
+        return Shuffle(value.idx, value.groups, 2)
+    raise w.fail("transpose is supported only inside a channel shuffle")
 
 
 @aten("squeeze")

@@ -84,3 +84,13 @@ def product(values: list) -> Any:
     for v in values:
         out = out * v
     return out
+
+
+@dataclass
+class Shuffle:
+    """A channel shuffle in progress: ``x`` viewed as (g, C/g, H, W) (stage 1), then with the
+    two group axes swapped (stage 2); viewing it back as C×H×W is ``channel_shuffle``."""
+
+    idx: int
+    groups: int
+    stage: int = 1
