@@ -20,7 +20,8 @@ tv = pytest.importorskip("torchvision")
 pytest.importorskip("onnx")
 
 import cnncost  # noqa: E402
-from cnncost.importers import from_onnx, from_torch  # noqa: E402
+from cnncost.importers import from_onnx, from_torch, spec_from_ir  # noqa: E402
+from cnncost.importers.onnx_graph import onnx_to_ir  # noqa: E402
 from torch_hooks import export_onnx, hook_counts  # noqa: E402
 
 SWEEP = os.environ.get("CNNCOST_IMPORT_SWEEP") == "1"
@@ -56,6 +57,8 @@ def test_onnx_export_matches_hooks(name, tmp_path):
         assert (r.totals.params, r.totals.macs) == (want_params, oracle["macs"])
         if oracle["bn_channels"]:
             assert "BatchNorm folded" in r.import_notes
+        flat = cnncost.analyze(spec_from_ir(onnx_to_ir(static), static, compact=False))
+        assert [x.as_dict() for x in flat.rows] == [x.as_dict() for x in r.rows]  # compaction
         dyn = export_onnx(model, tmp_path / f"{name}_dyn.onnx", size, dynamic=True)
         spec = from_onnx(dyn)
         assert spec.input[1:] == ["H", "W"]
