@@ -29,12 +29,13 @@ def hook_counts(model: Any, size: tuple[int, ...]) -> dict[str, Any]:
                 macs += out[0].numel() * (mod.in_channels // mod.groups) * kh * kw
             elif isinstance(mod, torch.nn.Linear):
                 macs += out[0].numel() * mod.in_features
-            if isinstance(out, torch.Tensor):
+            if isinstance(out, torch.Tensor) and not list(mod.children()):
                 shapes.setdefault(name, tuple(out.shape[1:]))
         return fn
 
+    bn_type = torch.nn.modules.batchnorm._BatchNorm  # timm's BatchNormAct2d has children
     handles = [m.register_forward_hook(hook(n)) for n, m in model.named_modules()
-               if n and not list(m.children())]
+               if n and (not list(m.children()) or isinstance(m, bn_type))]
     with torch.no_grad():
         model(torch.zeros(1, *size))
     for h in handles:
