@@ -122,8 +122,8 @@ class Walker:
         self.ir.output = out.idx
         if self.folded:
             self.ir.notes.append(
-                f"BatchNorm folded by the exporter: {self.folded} convolutions carry biases it "
-                "made (params count them, not BN's 2 per channel; MACs are unchanged)")
+                f"BatchNorm folded by the exporter into {self.folded} convolutions (params "
+                "count the biases it made, if any, not BN's 2 per channel; MACs are unchanged)")
         if len(self.f.output_names) > 1:
             self.ir.notes.append(f"only the first of {len(self.f.output_names)} graph outputs "
                                  "is analyzed")

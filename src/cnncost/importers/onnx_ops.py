@@ -69,8 +69,9 @@ def conv(w: Walker, n: ONode) -> None:
             args[key] = value
     if bias is None:
         args["bias"] = False
-    elif n.inputs[2].startswith("onnx::") and w.f.producer == "pytorch":
-        w.folded += 1  # a bias the exporter made: BatchNorm folded into this conv
+    if n.fused_bn or bias is not None and n.inputs[2].startswith("onnx::") and \
+            w.f.producer == "pytorch":
+        w.folded += 1  # tagged by the exporter, or a bias it made: BatchNorm folded in here
     w.emit("conv", args, [x])
 
 

@@ -34,6 +34,7 @@ class ONode:
     inputs: list[str]
     outputs: list[str]
     attrs: dict[str, Any] = field(default_factory=dict)
+    fused_bn: bool = False  # the dynamo exporter's tag on a conv it folded a BatchNorm into
 
 
 @dataclass
@@ -149,6 +150,22 @@ def _load(path: str) -> Any:
     return model
 
 
+def _scoped_name(n: Any, i: int, meta: dict[str, str]) -> str:
+    """The node's name; for the dynamo exporter (``node_Conv_12``), a ``/scope/.../Op`` name
+    built from its ``pkg.torch.onnx.name_scopes`` metadata, as the TorchScript exporter writes."""
+    scopes = meta.get("pkg.torch.onnx.name_scopes")
+    if scopes:
+        import ast
+
+        try:
+            parts = [str(p) for p in ast.literal_eval(scopes)][1:-1]
+        except (ValueError, SyntaxError):
+            parts = []
+        if parts:
+            return "/" + "/".join(parts) + "/" + n.op_type
+    return n.name or f"{n.op_type}_{i}"
+
+
 def read_onnx(path: str | Path) -> OnnxFile:
     """Parse ``path`` into an :class:`OnnxFile` (shapes and small constants only)."""
     path = str(path)
@@ -166,7 +183,10 @@ def read_onnx(path: str | Path) -> OnnxFile:
         if n.op_type in ("Loop", "If", "Scan"):
             raise _fail(path, f"node {n.name or i!r} ({n.op_type}) has a subgraph: control "
                               "flow is not supported")
-        nodes.append(ONode(n.name or f"{n.op_type}_{i}", n.op_type, n.domain or "ai.onnx",
-                           list(n.input), list(n.output), _attrs(path, n, folder)))
+        meta = {p.key: p.value for p in n.metadata_props}
+        nodes.append(ONode(_scoped_name(n, i, meta), n.op_type, n.domain or "ai.onnx",
+                           list(n.input), list(n.output), _attrs(path, n, folder),
+                           "FuseBatchNormIntoConv" in meta.get("pkg.onnxscript.rewriter.rule_name",
+                                                               "")))
     return OnnxFile(path, model.producer_name, g.name, inputs[0].name, _dims(path, inputs[0]),
                     [o.name for o in g.output], nodes, tensors)
