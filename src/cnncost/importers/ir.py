@@ -80,7 +80,7 @@ def word(text: str) -> str:
 
 
 def normalize_concats(ir: IRGraph, paths: list[str] | None = None) -> list[str] | None:
-    """Rewrite DenseNet-style concats into a chain, in place.
+    """Rewrite DenseNet-style concats into a chain and nested adds into one, in place.
 
     ``cat(x0, x1, x2)`` where an earlier node is ``cat(x0, x1)`` becomes ``cat(cat(x0, x1), x2)``:
     the same values and allocation, and series-parallel (each step a residual with merge concat).
@@ -89,8 +89,19 @@ def normalize_concats(ir: IRGraph, paths: list[str] | None = None) -> list[str] 
     seen: dict[tuple, int] = {}
     remap: dict[int, int] = {}
     keep: list[int] = []
+    uses = [len(c) for c in ir.consumers()]
     for i, node in enumerate(ir.nodes):
         node.inputs = [remap.get(j, j) for j in node.inputs]
+        if node.op == "add":  # add(add(a, b), c) -> add(a, b, c): RepVGG's three branches
+            flat: list[int] = []
+            for j in node.inputs:
+                inner = ir.nodes[j]
+                if inner.op == "add" and uses[j] == 1 and not inner.args.get("inplace"):
+                    flat.extend(inner.inputs)
+                    keep.remove(j)
+                else:
+                    flat.append(j)
+            node.inputs = flat
         if node.op == "concat":
             ins = tuple(node.inputs)
             if len(ins) == 1:
