@@ -107,3 +107,20 @@ def test_not_series_parallel_is_refused_by_name(tmp_path, capsys):
     c = g.op("Add", ["x", b], name="c")  # x->a->b, x->c: fine ...
     d = g.op("Add", [a, c], name="d")  # ... but a also feeds d, crossing the fork
     fails(g.save(tmp_path / "dag.onnx", d), capsys, "series-parallel")
+
+
+def test_weights_are_skipped_not_read(tmp_path):
+    """A 64 MiB weight costs nothing: the reader skips tensor payloads by their length."""
+    import numpy as np
+    from onnx import numpy_helper
+
+    import cnncost
+    from cnncost.importers import from_onnx
+
+    g = G([1, 4096, 2, 2])
+    g.inits.append(numpy_helper.from_array(np.zeros((4096, 4096, 1, 1), np.float32), "big"))
+    path = g.save(tmp_path / "big_weights.onnx", g.op("Conv", ["x", "big"], name="c"))
+    start = time.perf_counter()
+    r = cnncost.analyze(from_onnx(path))
+    assert time.perf_counter() - start < 2.0
+    assert r.totals.params == 4096 * 4096 and r.totals.macs == 4096 * 4096 * 4

@@ -34,11 +34,10 @@ class Const:
         return None
 
 
-def from_array(dims: tuple, array: Any) -> Const:
-    """A Const from a numpy array (or None when the values are not known)."""
-    if array is None:
+def from_array(dims: tuple, flat: list | None) -> Const:
+    """A Const from flat values (None when they are not known)."""
+    if flat is None:
         return Const(tuple(dims))
-    flat = array.reshape(-1).tolist()
     return Const(tuple(dims), [as_int(v) if isinstance(v, float) else v for v in flat])
 
 
