@@ -24,17 +24,25 @@ SIZE = (3, 160, 160)
 FAMILIES = [
     "resnet26d",              # ResNet-D: deep stem, average-pool shortcut
     "seresnext26d_32x4d",     # SE + grouped bottlenecks
+    "resnetv2_50",            # pre-activation ResNet
     "efficientnet_b0",        # MBConv with SE and SiLU
     "mobilenetv2_100",        # inverted residuals, ReLU6
     "mobilenetv3_large_100",  # hard-swish, hard-sigmoid SE
     "mnasnet_100",
+    "fbnetc_100",
+    "spnasnet_100",
+    "hardcorenas_a",
     "regnetx_002",            # RegNetX: grouped
     "regnety_002",            # RegNetY: SE
     "densenet121",            # dense concatenation
-    "dla34",                  # deep layer aggregation
     "repvgg_a0",              # three-branch training-time blocks
     "ghostnet_100",           # ghost modules
     "lcnet_050",              # PP-LCNet
+    "cspresnet50",            # cross-stage partial
+    "cs3darknet_s",
+    "darknet53",
+    "xception41",             # separable convolutions
+    "gernet_s",               # GENet
     "inception_v3",
 ]
 DEFAULT = ["lcnet_050", "regnetx_002"]

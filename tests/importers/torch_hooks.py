@@ -8,7 +8,8 @@ from typing import Any
 
 def hook_counts(model: Any, size: tuple[int, ...]) -> dict[str, Any]:
     """params, macs, {module path: per-sample output shape} at ``size``, and bn_channels: the
-    channels of BatchNorms that directly consume a conv's output (what exporters fold)."""
+    params an exporter's BatchNorm folding removes (BNs that directly consume a conv's output:
+    C each after a bias-free conv, 2C after a biased one)."""
     import torch
 
     model.eval()
@@ -22,9 +23,11 @@ def hook_counts(model: Any, size: tuple[int, ...]) -> dict[str, Any]:
             nonlocal macs, folded
             if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm) and \
                     id(inp[0]) in conv_outputs:
-                folded += mod.num_features  # an exporter folds it into that conv
+                # an exporter folds it into that conv: its 2C params go, and C conv biases
+                # come unless the conv had its own already
+                folded += mod.num_features * (2 if conv_outputs[id(inp[0])][1] else 1)
             if isinstance(mod, torch.nn.Conv2d):
-                conv_outputs[id(out)] = out
+                conv_outputs[id(out)] = (out, mod.bias is not None)
                 kh, kw = mod.kernel_size
                 macs += out[0].numel() * (mod.in_channels // mod.groups) * kh * kw
             elif isinstance(mod, torch.nn.Linear):
