@@ -48,7 +48,7 @@ def _public_modules() -> list[str]:
 @pytest.mark.parametrize("name", _public_modules())
 def test_doctests(name):
     """Every docstring example in the package runs (numeric ones are fast)."""
-    if name == "cnncost.plot":
+    if name == "cnncost.render.plot":
         pytest.importorskip("matplotlib")
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
@@ -58,7 +58,7 @@ def test_doctests(name):
 def test_doctests_are_collected():
     """The doctest runner can fail: the public API does carry examples."""
     finder = doctest.DocTestFinder()
-    for name in ("cnncost", "cnncost.api", "cnncost.embed"):
+    for name in ("cnncost", "cnncost.api", "cnncost.cli.embedding"):
         examples = sum(len(t.examples) for t in finder.find(importlib.import_module(name)))
         assert examples > 0, name
 

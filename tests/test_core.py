@@ -9,12 +9,12 @@ import random
 import pytest
 
 import cnncost
-from cnncost.bindings import make_symbol
-from cnncost.build import Builder
+from cnncost.spec.bindings import make_symbol
+from cnncost.spec.expand import Builder
 from cnncost.errors import CnnCostError
 from cnncost.ops import OPS
-from cnncost.spec import parse_spec
-from cnncost.yamlio import loads
+from cnncost.spec.schema import parse_spec
+from cnncost.spec.yamlio import loads
 
 EXAMPLES = "specs/examples/"
 

@@ -146,7 +146,7 @@ def test_progress_on_stderr_for_many_files(cli, docdir):
 
 
 def test_atomic_write_keeps_original_on_failure(docdir, monkeypatch):
-    from cnncost.embed import write_atomic
+    from cnncost.cli.embedding import write_atomic
 
     target = docdir / "a.md"
     target.write_text("original\n")

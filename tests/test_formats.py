@@ -170,7 +170,7 @@ def test_verify_mismatch_exits_1_in_every_format(cli, monkeypatch, tmp_path, fmt
 
 
 def test_markdown_escapes_pipes_in_cells():
-    from cnncost.render import tabular
+    from cnncost.render.report import tabular
 
     md = tabular(["model", "note"], [["a", "x | y"]], "markdown")
     assert markdown_rows(md)[1] == ["a", "x | y"]

@@ -23,7 +23,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from cnncost.spec import specs_dir  # noqa: E402
+from cnncost.spec.zoo import specs_dir  # noqa: E402
 
 SPEC_FILES = sorted(specs_dir().glob("*.yaml")) + sorted(specs_dir().glob("examples/*.yaml"))
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cnncost.ledger import KNOWN, REGRESSION, REPRODUCED, check, default_ledger_path, load_ledger
-from cnncost.spec import specs_dir
+from cnncost.verify.ledger import KNOWN, REGRESSION, REPRODUCED, check, default_ledger_path, load_ledger
+from cnncost.spec.zoo import specs_dir
 
 SCHEMA = {"id", "model", "quantity", "published", "computed", "unit", "source", "status", "reason"}
 
@@ -228,8 +228,8 @@ def test_check_exact_tolerance_rules():
     """Tolerance is half a unit of the last printed digit: 13.6 -> 0.05, 784 -> 0.5."""
     from fractions import Fraction
 
-    from cnncost.ledger import _half_ulp, _number
-    from cnncost.yamlio import loads
+    from cnncost.verify.ledger import _half_ulp, _number
+    from cnncost.spec.yamlio import loads
 
     raw = loads("a: 13.6\nb: 784\nc: '11.30'\n")
     assert _half_ulp(_number(raw, "a")) == Fraction(1, 20)

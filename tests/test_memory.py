@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cnncost import memory as m
+from cnncost.analysis import memory as m
 from cnncost.api import build_graph
 from cnncost.errors import CnnCostError
 
@@ -195,7 +195,7 @@ def test_cli_fit_formats(cli, fmt):
 
 
 def test_cli_fit_verdicts(cli):
-    from cnncost.spec import model_names
+    from cnncost.spec.zoo import model_names
 
     model = "resnet50" if "resnet50" in model_names() else "vgg16"
     code, out, _ = cli("fit", model, "--gpu", "v100-16gb", "--train", "--batch", "112")

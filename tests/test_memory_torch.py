@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from cnncost import memory as m
+from cnncost.analysis import memory as m
 from cnncost.api import build_graph
-from cnncost.spec import model_names
+from cnncost.spec.zoo import model_names
 
 # cnncost spec name == torchvision builder name. The memory rules do not depend on the image size,
 # so a small input keeps this fast (64 is above every model's minimum but Inception-v3's 75).

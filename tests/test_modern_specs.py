@@ -12,7 +12,7 @@ import pytest
 
 import cnncost
 from cnncost.errors import CnnCostError
-from cnncost.spec import model_names
+from cnncost.spec.zoo import model_names
 
 
 def _totals(model: str, size: int = 224, **sets):

@@ -71,7 +71,7 @@ def test_svg_is_valid_deterministic_and_labelled(cli, tiny):
 def test_bar_heights_are_the_numbers(tiny):
     pytest.importorskip("matplotlib")
     import cnncost
-    from cnncost.plot import figure
+    from cnncost.render.plot import figure
 
     r = cnncost.analyze(str(tiny))
     fig = figure([r], ["memory", "params", "macs"])

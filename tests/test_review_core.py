@@ -9,8 +9,8 @@ import random
 import pytest
 
 import cnncost
-from cnncost.bindings import make_symbol
-from cnncost.spec import load_spec, model_names, zoo_index
+from cnncost.spec.bindings import make_symbol
+from cnncost.spec.zoo import load_spec, model_names, zoo_index
 
 
 def _spec(tmp_path, text: str) -> str:

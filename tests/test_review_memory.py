@@ -8,9 +8,9 @@ from fractions import Fraction
 
 import pytest
 
-from cnncost import memory as m
+from cnncost.analysis import memory as m
 from cnncost.errors import CnnCostError
-from cnncost.ledger import check_entry, load_ledger
+from cnncost.verify.ledger import check_entry, load_ledger
 
 from test_memory import TINY  # the same tiny spec as the memory tests (hand-worked)
 

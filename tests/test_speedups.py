@@ -8,8 +8,8 @@ import pytest
 
 import cnncost
 from cnncost.errors import CnnCostError
-from cnncost.render import render_report, sym_str
-from cnncost.spec import load_spec, zoo_entry, zoo_index
+from cnncost.render.report import render_report, sym_str
+from cnncost.spec.zoo import load_spec, zoo_entry, zoo_index
 
 
 def _values(report):

@@ -17,7 +17,7 @@ from cnncost.api import build_graph
 from cnncost.errors import CnnCostError
 from cnncost.ops.conv import Conv
 from cnncost.ops.pool import MaxPool
-from cnncost.reference import random_weights, verify
+from cnncost.verify.reference import random_weights, verify
 
 SIZES = (32, 48, 64, 96, 128, 160, 224, 227, 299)
 
@@ -214,7 +214,7 @@ TORCHVISION_NAMES = [
 def test_torchvision_agreement(model, torchvision_models):
     if model not in model_names():
         pytest.skip(f"no bundled spec {model!r} yet")
-    from cnncost.reference_torch import verify_torch
+    from cnncost.verify.reference_torch import verify_torch
 
     v = verify_torch(build_graph(model, input=small_input(model)), batch=2)
     info = v.extra["torch"]
@@ -233,7 +233,7 @@ def test_torch_flag_on_the_cli(cli, torchvision_models):
 
 
 def test_torch_flag_catches_a_wrong_spec(torchvision_models):
-    from cnncost.reference_torch import verify_torch
+    from cnncost.verify.reference_torch import verify_torch
 
     graph = build_graph("alexnet", input="3x63x63")
     # a spec whose first conv lost its bias no longer matches torchvision's alexnet
@@ -246,7 +246,7 @@ def test_torch_flag_catches_a_wrong_spec(torchvision_models):
 
 
 def test_torch_logits_catch_wrong_wiring(torchvision_models):
-    from cnncost.reference_torch import verify_torch
+    from cnncost.verify.reference_torch import verify_torch
 
     graph = build_graph("resnet18", input="3x64x64")
     # same tensors, different wiring: the first block's residual add loses its shortcut

@@ -7,11 +7,11 @@
 
 from __future__ import annotations
 
-from .analyze import Report, Row, Totals
+from .analysis.report import Report, Row, Totals
 from .api import analyze, build_graph, compare
 from .errors import CnnCostError
-from .memory import fit
-from .spec import load_spec, model_names
+from .analysis.memory import fit
+from .spec.zoo import load_spec, model_names
 
 __version__ = "0.1.0"
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .analyze import Report, analyze_graph
-from .bindings import parse_value
-from .build import build
+from .analysis.report import Report, analyze_graph
+from .spec.bindings import parse_value
+from .spec.expand import build
 from .graph import Graph
 from .errors import CnnCostError
-from .spec import Spec, load_spec
+from .spec.schema import Spec
+from .spec.zoo import load_spec
 
 
 def parse_sets(items: list[str] | dict[str, Any] | None) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 Inference: the peak of live activations (the input included) over the topological order, a tensor
 living until its last consumer has run; in-place ops and views share their input's storage.
 Training: what autograd saves for backward (per op type, each storage once) + the transient peak
-of forward/backward on top of it. The fit built on these is :mod:`cnncost.memory`; every rule and
+of forward/backward on top of it. The fit built on these is :mod:`cnncost.analysis.memory`; every rule and
 its source is in docs/memory.md.
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .analyze import DTYPE_BYTES as ANALYSIS_DTYPE_BYTES
-from .errors import CnnCostError
-from .graph import Graph
+from .report import DTYPE_BYTES as ANALYSIS_DTYPE_BYTES
+from ..errors import CnnCostError
+from ..graph import Graph
 
 __all__ = ["DTYPE_BYTES", "Plan", "Storage", "conv_workspace", "inference_peak", "plan",
            "saved_bytes", "training_peak"]

@@ -5,7 +5,7 @@ topological order, a tensor living until its last consumer has run; in-place ops
 their input's storage. Training: weights + gradients + optimizer state + what autograd saves for
 backward (per op type, each storage once) + the transient peak of forward/backward on top of it.
 Every rule and its source is in docs/memory.md; the storages, their liveness and the activation
-peaks are :mod:`cnncost.liveness`, this module adds the weights and the fit.
+peaks are :mod:`cnncost.analysis.liveness`, this module adds the weights and the fit.
 
 >>> r = fit("alexnet", memory="3GiB", batch=128, train=True, input="3x224x224")
 >>> r.mode, r.fits, r.max_batch > 128
@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .errors import CnnCostError
-from .gpus import CONTEXT_BYTES, find_gpu, gpus, parse_size
+from ..errors import CnnCostError
+from ..gpus import CONTEXT_BYTES, find_gpu, gpus, parse_size
 from .liveness import (DTYPE_BYTES, Plan, _elements, _round, inference_peak, plan, saved_bytes,
                        training_peak)
 
@@ -146,7 +146,7 @@ def fit(model: Any, gpu: str | None = None, memory: str | int | None = None, bat
     >>> r.fits, r.breakdown["gradients"] == r.breakdown["weights"]
     (True, True)
     """
-    from .api import build_graph
+    from ..api import build_graph
 
     if (gpu is None) == (memory is None):
         raise CnnCostError("give either a GPU from the catalog (--gpu) or a size (--memory 12GiB)")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .graph import Graph, Node
-from .dims import is_symbolic
-from .errors import CnnCostError, suggest
+from ..graph import Graph, Node
+from ..dims import is_symbolic
+from ..errors import CnnCostError, suggest
 
 DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "fp64": 8}
 
@@ -80,7 +80,7 @@ class Report:
         return self.rows
 
     def to_dict(self) -> dict[str, Any]:
-        from .render import jsonable
+        from ..render.report import jsonable
 
         return jsonable({
             "model": self.model, "title": self.title, "source": self.source,
@@ -94,7 +94,7 @@ class Report:
         return json.dumps(self.to_dict(), indent=2)
 
     def to_markdown(self) -> str:
-        from .render import report_markdown
+        from ..render.report import report_markdown
 
         return report_markdown(self)
 
@@ -173,7 +173,7 @@ def analyze_graph(graph: Graph, batch: Any = 1, dtype: str = "fp32", train: bool
     if start and nodes and nodes[0].inputs:  # the slice's own input, whatever --only keeps
         in_shape = graph.nodes[nodes[0].inputs[0]].shape
     if only:
-        from .ops import OPS
+        from ..ops import OPS
 
         for t in only:
             if t not in OPS:

@@ -33,7 +33,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CnnCostError
+from ..errors import CnnCostError
 
 OPEN = re.compile(r"^\s*<!--\s*cnncost:(.*?)-->\s*$")
 CLOSE = re.compile(r"^\s*<!--\s*/cnncost\s*-->\s*$")
@@ -120,7 +120,7 @@ def command_argv(args: str, where: str = "") -> list[str]:
 def _takes_format(name: str) -> bool:
     import typer.main
 
-    from .cli import app
+    from .app import app
 
     group = typer.main.get_command(app)
     command = getattr(group, "commands", {}).get(name)
@@ -131,7 +131,7 @@ def _takes_format(name: str) -> bool:
 
 def run_command(argv: list[str], cwd: Path | None = None, where: str = "") -> str:
     """Run one cnncost command in-process and return what it printed on stdout."""
-    from .cli import app
+    from .app import app
 
     buf = io.StringIO()
     old = Path.cwd()

@@ -28,8 +28,8 @@ def plot(
     --format markdown prints an image link (for 'cnncost embed'); csv and json print the plotted
     numbers."""
     from ..api import analyze
-    from ..embed import dry_run
-    from ..plot import METRIC_INFO, check_suffix, metrics_of, plotted_rows, save
+    from .embedding import dry_run
+    from ..render.plot import METRIC_INFO, check_suffix, metrics_of, plotted_rows, save
 
     check_format(fmt, ("table", "markdown", "json", "csv", "html"))
     chosen = metrics_of(metric)

@@ -16,7 +16,7 @@ FORMATS = ("table", "markdown", "json", "csv", "html")
 @app.command("list")
 def list_models(fmt: Format = "table") -> None:
     """List every bundled model with its title and source."""
-    from ..spec import load_spec, model_names
+    from ..spec.zoo import load_spec, model_names
 
     check_format(fmt, FORMATS)
     specs = [load_spec(name) for name in model_names()]
@@ -33,7 +33,7 @@ def list_models(fmt: Format = "table") -> None:
         emit(tabulate(rows, headers=["model", "title", "source"], tablefmt="simple",
                       maxcolwidths=[None, 40, 70]))
         return
-    from ..render import tabular
+    from ..render.report import tabular
 
     emit(tabular(["model", "title", "source"], rows, fmt,
                  title="cnncost bundled models" if fmt == "html" else ""))
@@ -49,7 +49,7 @@ def report(
 ) -> None:
     """Per-layer output shapes, params, MACs and activation memory, with totals."""
     from ..api import analyze
-    from ..render import render_report
+    from ..render.report import render_report
 
     check_format(fmt, FORMATS)
     r = analyze(model, input=input, batch=batch, dtype=dtype, set=set, train=train, start=start,
@@ -67,7 +67,7 @@ def compare(
 ) -> None:
     """Totals of several models side by side, with ratios to the first."""
     from ..api import analyze
-    from ..render import render_compare
+    from ..render.report import render_compare
 
     check_format(fmt, FORMATS)
     reports = [analyze(m, input=input, batch=batch, dtype=dtype, set=set, train=train,

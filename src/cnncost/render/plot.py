@@ -16,7 +16,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from .errors import CnnCostError
+from ..errors import CnnCostError
 
 # metric -> (Row attribute, panel title, bar colour)
 METRIC_INFO = {
@@ -63,7 +63,7 @@ def _scale(metric: str, peak: float) -> tuple[float, str]:
 
 
 def _total_text(metric: str, total: Any) -> str:
-    from .render import fmt_bytes, fmt_count
+    from .report import fmt_bytes, fmt_count
 
     return fmt_bytes(total) if metric == "memory" else fmt_count(total)
 
@@ -121,7 +121,7 @@ def figure(reports: list[Any], metrics: list[str]) -> Any:
 
 
 def _heading(report: Any) -> str:
-    from .render import fmt_shape
+    from .report import fmt_shape
 
     return (f"{report.model} · input {fmt_shape(report.input)} · batch {report.batch} · "
             f"{report.dtype}")
@@ -153,7 +153,7 @@ def render(reports: list[Any], metrics: list[str], suffix: str) -> bytes:
 
 def save(reports: list[Any], metrics: list[str], path: str | Path) -> Path:
     """Draw the chart and write it atomically to ``path`` (suffix picks the format)."""
-    from .embed import write_atomic
+    from ..cli.embedding import write_atomic
 
     path = Path(path)
     if not path.parent.is_dir():

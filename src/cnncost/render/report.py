@@ -13,7 +13,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from .dims import is_symbolic
+from ..dims import is_symbolic
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .dims import Shape, as_int, is_symbolic
-from .errors import CnnCostError, suggest
-from .expr import compile_expr, evaluate
-from .spec import Spec
+from ..dims import Shape, as_int, is_symbolic
+from ..errors import CnnCostError, suggest
+from ..expr import compile_expr, evaluate
+from .schema import Spec
 
 
 def make_symbol(name: str) -> Any:

@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .dims import Shape, as_int, is_symbolic
-from .errors import CnnCostError, Loc, suggest
-from .expr import evaluate
-from .ops import OPS, REQUIRED, Op
+from ..dims import Shape, as_int, is_symbolic
+from ..errors import CnnCostError, Loc, suggest
+from ..expr import evaluate
+from ..ops import OPS, REQUIRED, Op
 from .bindings import environment
-from .graph import Graph, Node
-from .spec import Spec
+from ..graph import Graph, Node
+from .schema import Spec
 from .yamlio import LList, LMap
 
 MAX_NODES = 100_000
@@ -394,7 +394,7 @@ class Builder:
 
     @staticmethod
     def _same(a: Shape, b: Shape) -> bool:
-        from .ops.merge import same_dim
+        from ..ops.merge import same_dim
 
         return len(a) == len(b) and all(same_dim(p, q) for p, q in zip(a, b))
 

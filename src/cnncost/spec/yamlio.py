@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from .errors import CnnCostError, Loc
+from ..errors import CnnCostError, Loc
 
 MAX_FILE_BYTES = 1 << 20
 MAX_NODES = 200_000

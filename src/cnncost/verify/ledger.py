@@ -23,8 +23,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import CnnCostError, Loc, suggest
-from .yamlio import LList, LMap, load_file
+from ..errors import CnnCostError, Loc, suggest
+from ..spec.yamlio import LList, LMap, load_file
 
 REPRODUCED, KNOWN, REGRESSION = "reproduced", "known discrepancy", "REGRESSION"
 STATUSES = (REPRODUCED, KNOWN, REGRESSION)
@@ -234,7 +234,7 @@ def _entry(raw: Any, sources: dict[str, str], seen: set[str]) -> Entry:
                        "tolerance")
         tolerance = None
         if quantity != "output_shape":
-            from .expr import compile_expr
+            from ..expr import compile_expr
 
             compile_expr(value)  # refuse anything outside the whitelisted grammar now
     else:
@@ -270,7 +270,7 @@ def _is_numeric(text: str) -> bool:
 
 def resolve_model(model: str, base: Path | None) -> str:
     """A spec path in a ledger is relative to the ledger file; bundled names pass through."""
-    from .spec import is_path
+    from ..spec.zoo import is_path
 
     if base is None or not is_path(model) or Path(model).is_absolute():
         return model
@@ -279,7 +279,7 @@ def resolve_model(model: str, base: Path | None) -> str:
 
 def _check_model(model: str, base: Path, where: LMap) -> None:
     """An unknown bundled name or a missing spec file makes the ledger malformed."""
-    from .spec import is_path, zoo_index
+    from ..spec.zoo import is_path, zoo_index
 
     if is_path(model):
         if not Path(resolve_model(model, base)).is_file():
@@ -323,9 +323,9 @@ def load_ledger(path: str | Path | None = None) -> list[Entry]:
 
 def _measure(sel: Selection, quantity: str, unit: str, base: Path | None = None) -> Any:
     """The quantity over the selection, exact (int, Fraction or sympy), divided by the unit."""
-    from .analyze import dtype_bytes
-    from .api import analyze
-    from .dims import prod
+    from ..analysis.report import dtype_bytes
+    from ..api import analyze
+    from ..dims import prod
 
     r = analyze(resolve_model(sel.model, base), input=sel.input, dtype=sel.dtype,
                 set=sel.set or None, train=sel.train, start=sel.start, until=sel.until,
@@ -392,7 +392,7 @@ def _formula_equal(text: str, computed: Any) -> bool:
     """Published formula (whitelisted expression over symbols) == computed expression, exactly."""
     import sympy
 
-    from .expr import compile_expr
+    from ..expr import compile_expr
 
     expr = compile_expr(text)
     known = {s.name: s for s in getattr(computed, "free_symbols", ())}

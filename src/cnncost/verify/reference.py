@@ -19,8 +19,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .graph import Graph, Node
-from .errors import CnnCostError
+from ..graph import Graph, Node
+from ..errors import CnnCostError
 
 Weights = dict[int, dict[str, np.ndarray]]  # node index -> tensor name -> array
 Progress = Callable[[int, int, str], None]  # (layers done, layers to run, current layer)

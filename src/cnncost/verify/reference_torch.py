@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Graph
-from .errors import CnnCostError
+from ..graph import Graph
+from ..errors import CnnCostError
 from .reference import Progress, Verification, random_input, run
 
 RTOL, ATOL = 1e-3, 1e-4
