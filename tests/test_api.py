@@ -10,12 +10,14 @@ from __future__ import annotations
 import doctest
 import importlib
 import json
-import pkgutil
 from pathlib import Path
+import pkgutil
 
 import pytest
 
 import cnncost
+from cnncost.api import split_slice
+from cnncost.errors import CnnCostError
 
 SPEC = """cnncost: 1
 name: tiny
@@ -133,7 +135,22 @@ def test_symbolic_input(tiny):
     assert int(conv.subs({s: 8 for s in conv.free_symbols})) == 13824
 
 
-def test_fit_is_public_when_present():
-    if not hasattr(cnncost, "fit"):
-        pytest.skip("cnncost.fit not added yet (memory helper)")
+def test_fit_is_public():
     assert callable(cnncost.fit) and cnncost.fit.__doc__ and ">>>" in cnncost.fit.__doc__
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("googlenet", None), ("googlenet[:pool2]", ("googlenet", None, "pool2")),
+    ("vgg16[features.5:]", ("vgg16", "features.5", None)),
+    ("resnet50[layer2 : layer3]", ("resnet50", "layer2", "layer3")),
+    ("resnet50[:]", ("resnet50", None, None)),
+])
+def test_split_slice(text, expected):
+    assert split_slice(text) == expected
+
+
+@pytest.mark.parametrize("text", ["googlenet[pool2]", "googlenet[:pool2", "[a:b]",
+                                  "googlenet[a:b:c]", "googlenet[[a:b]]"])
+def test_split_slice_errors(text):
+    with pytest.raises(CnnCostError, match="MODEL\\[FROM:UNTIL\\]"):
+        split_slice(text)

@@ -157,3 +157,15 @@ def test_sweep_mobilenet_width_against_torchvision(torchvision_models):
     for w, row in zip(widths, rows):
         model = torchvision_models.mobilenet_v2(width_mult=w)
         assert row["params"] == sum(p.numel() for p in model.parameters())
+
+
+def _csv(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_sweep_symbolic_input_and_output_columns(cli):
+    code, out, _ = cli("sweep", "alexnet", "--input", "3x(2*H)x(2*W)", "--format", "csv")
+    assert code == 0
+    rows = _csv(out)
+    assert rows[0][:2] == ["input", "output"]
+    assert rows[1][:3] == ["3x(2*H)x(2*W)", "1000", str(61_100_840)]  # torchvision alexnet: 61,100,840

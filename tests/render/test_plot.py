@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
@@ -105,5 +105,6 @@ def test_markdown_output_is_an_image_link(cli, tiny):
     (["-o", "x.svg", "--input", "3xHxW"], "symbolic"),
 ])
 def test_user_errors(cli, tiny, args, words):
+    pytest.importorskip("matplotlib")
     code, _, err = cli("plot", str(tiny), *args)
     assert code == 2 and words in err

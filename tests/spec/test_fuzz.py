@@ -8,11 +8,11 @@ The run is derandomized, so CI sees the same examples every time.
 
 from __future__ import annotations
 
+from collections import Counter
 import contextlib
 import copy
-import io
-from collections import Counter
 from datetime import timedelta
+import io
 from pathlib import Path
 from typing import Any
 

@@ -167,37 +167,50 @@ def _python_files() -> list[Path]:
     return sorted(root.rglob("*.py"))
 
 
-def test_package_has_no_eval_exec_sympify_or_unsafe_yaml():
+def guard_problems(source: str, name: str) -> list[str]:
+    """What the static guard flags in one Python source: eval-like calls and unsafe imports."""
     problems = []
-    for path in _python_files():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                f = node.func
-                if isinstance(f, ast.Name) and f.id in FORBIDDEN_CALLS:
-                    problems.append(f"{path.name}:{node.lineno}: {f.id}()")
-                if isinstance(f, ast.Attribute) and f.attr in FORBIDDEN_ATTRS:
-                    problems.append(f"{path.name}:{node.lineno}: .{f.attr}()")
-                if isinstance(f, ast.Attribute) and f.attr == "load" and \
-                        isinstance(f.value, ast.Name) and f.value.id == "yaml":
-                    problems.append(f"{path.name}:{node.lineno}: yaml.load()")
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                    [node.module or ""]
-                for name in names:
-                    if name.split(".")[0] in FORBIDDEN_MODULES:
-                        problems.append(f"{path.name}:{node.lineno}: import {name}")
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if isinstance(f, ast.Name) and f.id in FORBIDDEN_CALLS:
+                problems.append(f"{name}:{node.lineno}: {f.id}()")
+            if isinstance(f, ast.Attribute) and f.attr in FORBIDDEN_ATTRS:
+                problems.append(f"{name}:{node.lineno}: .{f.attr}()")
+            if isinstance(f, ast.Attribute) and f.attr == "load" and \
+                    isinstance(f.value, ast.Name) and f.value.id == "yaml":
+                problems.append(f"{name}:{node.lineno}: yaml.load()")
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""]
+            for mod in names:
+                if mod.split(".")[0] in FORBIDDEN_MODULES:
+                    problems.append(f"{name}:{node.lineno}: import {mod}")
+    return problems
+
+
+def test_package_has_no_eval_exec_sympify_or_unsafe_yaml():
+    problems = [p for path in _python_files()
+                for p in guard_problems(path.read_text(encoding="utf-8"), path.name)]
     assert not problems, problems
 
 
-def test_guard_catches_a_planted_eval():
-    """The static guard can fail: it flags eval/sympify/yaml.load in a snippet."""
-    snippet = "import yaml, sympy\nx = eval('1')\ny = sympy.sympify('2')\nz = yaml.load('a')\n"
-    found = [n for n in ast.walk(ast.parse(snippet)) if isinstance(n, ast.Call) and (
-        (isinstance(n.func, ast.Name) and n.func.id in FORBIDDEN_CALLS)
-        or (isinstance(n.func, ast.Attribute) and (n.func.attr in FORBIDDEN_ATTRS
-                                                   or n.func.attr == "load")))]
-    assert len(found) == 3
+@pytest.mark.parametrize("snippet, flagged", [
+    ("x = eval('1')\n", "planted.py:1: eval()"),
+    ("import sympy\ny = sympy.sympify('2')\n", "planted.py:2: .sympify()"),
+    ("import yaml\nz = yaml.load('a')\n", "planted.py:2: yaml.load()"),
+    ("import yaml\nz = yaml.unsafe_load('a')\n", "planted.py:2: .unsafe_load()"),
+    ("import subprocess\n", "planted.py:1: import subprocess"),
+    ("from pickle import loads\n", "planted.py:1: import pickle"),
+    ("exec('1')\n", "planted.py:1: exec()"),
+])
+def test_guard_catches_a_planted_eval(snippet, flagged):
+    """The guard the package test runs can fail: it flags each planted call or import."""
+    assert guard_problems(snippet, "planted.py") == [flagged]
+
+
+def test_guard_passes_safe_code():
+    assert guard_problems("import yaml\nz = yaml.safe_load('a')\nprint(len('x'))\n", "ok.py") == []
 
 
 # ---- no network, no stray files -----------------------------------------------------------------

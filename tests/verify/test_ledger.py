@@ -6,15 +6,17 @@ in the test, never from cnncost's own output.
 
 from __future__ import annotations
 
+from fractions import Fraction
 import json
+from pathlib import Path
 import re
 import shutil
-from pathlib import Path
 
 import pytest
+from test_memory import TINY
 
-from cnncost.verify.ledger import KNOWN, REGRESSION, REPRODUCED, check, default_ledger_path, load_ledger
 from cnncost.spec.zoo import specs_dir
+from cnncost.verify.ledger import (check, check_entry, default_ledger_path, KNOWN, load_ledger, REGRESSION, REPRODUCED)
 
 SCHEMA = {"id", "model", "quantity", "published", "computed", "unit", "source", "status", "reason"}
 
@@ -236,3 +238,62 @@ def test_check_exact_tolerance_rules():
     assert _half_ulp(_number(raw, "b")) == Fraction(1, 2)
     assert _half_ulp(_number(raw, "c")) == Fraction(1, 200)
     assert [r.status for r in check([])] == []
+
+
+# AlexNet conv1 at 227: 64*3*11*11 + 64 = 23,296 params (EECS 498 worked example)
+CONV1 = ('  - {{id: a, model: alexnet, input: 3x227x227, from: features.0, until: features.0, '
+         'quantity: params, value: {v}, unit: "{u}", source: me, locator: x}}\n')
+
+
+def _ledger(tmp_path, value, unit: str = "K"):
+    path = tmp_path / "mine.yaml"
+    path.write_text(HEADER + CONV1.format(v=value, u=unit), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("printed,tol", [
+    ("13.6", Fraction(1, 20)), ("138", Fraction(1, 2)), ("0.7", Fraction(1, 20)),
+    ("'11.30'", Fraction(1, 200)), ("11.30", Fraction(1, 200)), ("23.300", Fraction(1, 2000)),
+    ("2.50e+1", Fraction(1, 20)), ("'1,000'", Fraction(1, 2)),
+])
+def test_tolerance_is_half_a_unit_of_the_printed_last_digit(tmp_path, printed, tol):
+    (entry,) = load_ledger(_ledger(tmp_path, printed))
+    assert entry.tolerance == tol
+
+
+def test_a_trailing_zero_written_unquoted_still_counts(tmp_path):
+    # 23.296 K vs "23.300": off by 0.004 K, more than half a unit of the third decimal
+    (entry,) = load_ledger(_ledger(tmp_path, "23.300"))
+    assert check_entry(entry).status == "REGRESSION"
+    (entry,) = load_ledger(_ledger(tmp_path, "23.30"))
+    assert check_entry(entry).status == "reproduced"  # 0.004 <= 0.005
+
+
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan", "'nan'", "'Infinity'"])
+def test_non_finite_published_values_are_a_malformed_ledger(tmp_path, cli, value):
+    code, _, err = cli("check", "--ledger", str(_ledger(tmp_path, value)))
+    assert code == 2 and "number" in err, err
+
+
+def test_non_finite_tolerance_is_a_malformed_ledger(tmp_path, cli):
+    path = tmp_path / "mine.yaml"
+    path.write_text(HEADER + CONV1.format(v=23, u="K").replace("}\n", ", tolerance: .inf}\n"),
+                    encoding="utf-8")
+    code, _, err = cli("check", "--ledger", str(path))
+    assert code == 2 and "tolerance" in err, err
+
+
+def test_check_exits_1_when_the_computed_value_drifts(tmp_path, cli):
+    spec = tmp_path / "net.yaml"
+    # conv 3->4, 3x3: 4*3*9 + 4 = 112 params
+    spec.write_text(TINY.replace("  - bn\n", "").split("  - relu")[0], encoding="utf-8")
+    path = tmp_path / "mine.yaml"
+    path.write_text(HEADER + '  - {id: a, model: net.yaml, quantity: params, value: 112, '
+                    'source: me, locator: x}\n', encoding="utf-8")
+    code, out, err = cli("check", "--ledger", str(path))
+    assert code == 0, out + err
+    spec.write_text(spec.read_text().replace("c: 4", "c: 5"), encoding="utf-8")  # 5*27+5 = 140
+    code, out, _ = cli("check", "--ledger", str(path), "--format", "json")
+    assert code == 1
+    (row,) = json.loads(out)["entries"]
+    assert row["status"] == "REGRESSION" and row["computed"] == 140

@@ -12,6 +12,7 @@ import pytest
 
 import cnncost
 from cnncost.api import build_graph
+
 from torch_oracle import torch_counts, weights_meta
 
 # cnncost model -> (torchvision builder, weights enum)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 import cnncost
+
 from torch_oracle import torch_counts, weights_meta
 
 # model name -> (weights enum, input sizes to check; odd ones where the net allows)
