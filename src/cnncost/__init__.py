@@ -7,7 +7,8 @@
 
 from __future__ import annotations
 
-from .analysis.report import Report, Row, Totals
+from .analysis.report import Report, Row
+from .cost import Cost
 from .api import analyze, build_graph, compare
 from .errors import CnnCostError
 from .analysis.memory import fit
@@ -15,5 +16,5 @@ from .spec.zoo import load_spec, model_names
 
 __version__ = "0.1.0"
 
-__all__ = ["CnnCostError", "Report", "Row", "Totals", "analyze", "build_graph", "compare", "fit",
+__all__ = ["CnnCostError", "Cost", "Report", "Row", "analyze", "build_graph", "compare", "fit",
            "load_spec", "model_names", "__version__"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..cost import Cost
 from ..graph import Graph, Node
 from ..dims import is_symbolic
 from ..errors import CnnCostError, suggest
@@ -26,36 +27,31 @@ class Row:
     name: str
     type: str
     output: tuple
-    params: Any
-    buffers: Any
-    macs: Any
-    other_ops: Any
-    activation_bytes: Any
+    cost: Cost
+
+    @property
+    def params(self) -> Any:
+        return self.cost.params
+
+    @property
+    def macs(self) -> Any:
+        return self.cost.macs
+
+    @property
+    def activation_bytes(self) -> Any:
+        return self.cost.activation_bytes
+
+    @property
+    def buffers(self) -> Any:
+        return self.cost.buffers
+
+    @property
+    def other_ops(self) -> Any:
+        return self.cost.other_ops
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "type": self.type, "output": list(self.output),
-                "params": self.params, "macs": self.macs, "activation_bytes": self.activation_bytes,
-                "buffers": self.buffers, "other_ops": self.other_ops}
-
-
-@dataclass(frozen=True)
-class Totals:
-    """Sums over the rows of a report."""
-
-    params: Any
-    macs: Any
-    activation_bytes: Any
-    buffers: Any = 0
-    other_ops: Any = 0
-
-    @property
-    def flops(self) -> Any:
-        """2 × MACs: the 'FLOPs' of papers that count a multiply and an add separately."""
-        return 2 * self.macs
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"params": self.params, "macs": self.macs, "activation_bytes": self.activation_bytes,
-                "buffers": self.buffers, "other_ops": self.other_ops}
+                **self.cost.as_dict()}
 
 
 @dataclass
@@ -69,7 +65,7 @@ class Report:
     batch: Any
     dtype: str
     rows: list[Row]
-    totals: Totals
+    totals: Cost
     symbolic: bool
     nodes: list[Node] = field(repr=False, default_factory=list)
     graph: Graph | None = field(repr=False, default=None)
@@ -99,16 +95,6 @@ class Report:
         return report_markdown(self)
 
 
-def _sum(values: list[Any]) -> Any:
-    if all(type(v) is int for v in values):  # the common case, without a call per value
-        return sum(values)
-    if any(is_symbolic(v) for v in values):
-        import sympy
-
-        return sympy.Add(*values)
-    return sum(values)
-
-
 def _matches(node: Node, name: str) -> bool:
     return node.name == name or node.name.startswith(name + ".")
 
@@ -135,8 +121,9 @@ def select(nodes: list[Node], start: str | None, until: str | None) -> list[Node
 def node_row(node: Node, batch: Any, nbytes: int) -> Row:
     """The report row of one node."""
     act = batch * node.elements * nbytes if node.allocates else 0
-    return Row(node.name, node.type, node.shape, node.params, node.buffers, batch * node.macs,
-               batch * node.other_ops, act)
+    return Row(node.name, node.type, node.shape,
+               Cost(params=node.params, macs=batch * node.macs, activation_bytes=act,
+                    buffers=node.buffers, other_ops=batch * node.other_ops))
 
 
 def rollup(rows: list[Row], depth: int) -> list[Row]:
@@ -153,12 +140,8 @@ def rollup(rows: list[Row], depth: int) -> list[Row]:
             groups.append((key, [row]))
     out = []
     for key, group in groups:
-        out.append(Row(
-            key, group[0].type if len(group) == 1 else f"block({len(group)})",
-            group[-1].output, _sum([r.params for r in group]), _sum([r.buffers for r in group]),
-            _sum([r.macs for r in group]), _sum([r.other_ops for r in group]),
-            _sum([r.activation_bytes for r in group]),
-        ))
+        out.append(Row(key, group[0].type if len(group) == 1 else f"block({len(group)})",
+                       group[-1].output, Cost.total(r.cost for r in group)))
     return out
 
 
@@ -180,11 +163,7 @@ def analyze_graph(graph: Graph, batch: Any = 1, dtype: str = "fp32", train: bool
                 raise CnnCostError(f"--only: unknown layer type {t!r}" + suggest(t, list(OPS)))
         nodes = [n for n in nodes if n.type in only]
     rows = [node_row(n, batch, nbytes) for n in nodes]
-    totals = Totals(
-        params=_sum([r.params for r in rows]), macs=_sum([r.macs for r in rows]),
-        activation_bytes=_sum([r.activation_bytes for r in rows]),
-        buffers=_sum([r.buffers for r in rows]), other_ops=_sum([r.other_ops for r in rows]),
-    )
+    totals = Cost.total(r.cost for r in rows)
     if depth is not None:
         rows = rollup(rows, depth)
     symbolic = graph.symbolic or is_symbolic(batch)

@@ -13,6 +13,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from ..cost import FIELDS as COST_FIELDS
 from ..dims import is_symbolic
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
@@ -110,8 +111,9 @@ def csv_shape(shape: tuple) -> str:
 def _cells(row: Any, exact: bool) -> list[str]:
     count = fmt_exact if exact else fmt_count
     size = fmt_exact if exact else fmt_bytes
-    return [row.name, row.type, fmt_shape(row.output), count(row.params), count(row.macs),
-            size(row.activation_bytes)]
+    c = row.cost
+    return [row.name, row.type, fmt_shape(row.output), count(c.params), count(c.macs),
+            size(c.activation_bytes)]
 
 
 REPORT_HEADERS = ["layer", "type", "output", "params", "MACs", "activation"]
@@ -169,8 +171,7 @@ def report_markdown(report: Any, exact: bool = False) -> str:
     return "\n".join(lines)
 
 
-CSV_FIELDS = ["name", "type", "output", "params", "macs", "activation_bytes", "buffers",
-              "other_ops"]
+CSV_FIELDS = ["name", "type", "output", *COST_FIELDS]
 
 
 def report_csv(report: Any) -> str:
@@ -178,11 +179,9 @@ def report_csv(report: Any) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
     for r in report.rows:
-        writer.writerow([r.name, r.type, csv_shape(r.output), *map(
-            str, (r.params, r.macs, r.activation_bytes, r.buffers, r.other_ops))])
-    t = report.totals
-    writer.writerow(["total", "", "", *map(str, (t.params, t.macs, t.activation_bytes, t.buffers,
-                                                  t.other_ops))])
+        writer.writerow([r.name, r.type, csv_shape(r.output),
+                         *map(str, r.cost.as_dict().values())])
+    writer.writerow(["total", "", "", *map(str, report.totals.as_dict().values())])
     return buf.getvalue().rstrip("\n")
 
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..dims import Shape, as_int, is_symbolic
+from ..dims import Shape, is_symbolic
 from ..errors import CnnCostError, Loc, suggest
 from ..expr import evaluate
 from ..ops import OPS, REQUIRED, Op
@@ -66,40 +66,6 @@ def _word(value: Any, what: str, loc: Loc) -> Any:
     return value
 
 
-_RULES_CACHE: dict[tuple, tuple] = {}
-_RULES = ("prepare", "shape", "param_shapes", "buffer_shapes", "macs", "other_ops", "allocates")
-
-
-def _apply_rules(op: Op, args: dict[str, Any], ins: list[Shape]) -> tuple:
-    """An op's rules on evaluated args and input shapes, memoised: deep nets repeat the same
-    layer many times (ResNet-152 has 36 identical bottlenecks) and sweeps rebuild the same layers.
-
-    The rules are pure functions of the key, so a hit returns exactly what a fresh evaluation
-    would. The key holds the op's class (relu and sigmoid share every rule method and differ
-    only in class constants), the rule functions themselves (a rule patched in a test is never
-    served stale), and the argument values with their types (True == 1 == 1.0, yet `bias: 1`
-    must stay an error).
-    """
-    cls = type(op)
-    try:
-        key = (cls, tuple(getattr(cls, m) for m in _RULES),
-               tuple((k, type(v), v) for k, v in args.items()), tuple(ins))
-        hit = _RULES_CACHE.get(key)
-    except TypeError:  # an unhashable argument (a list): evaluate without the cache
-        key, hit = None, None
-    if hit is not None:
-        return hit
-    a = op.prepare(args, ins)
-    out = tuple(as_int(d) for d in op.shape(a, ins))
-    result = (a, out, op.param_shapes(a, ins, out), op.buffer_shapes(a, ins, out),
-              op.macs(a, ins, out), op.other_ops(a, ins, out), op.allocates(a))
-    if key is not None:
-        if len(_RULES_CACHE) > 20_000:
-            _RULES_CACHE.clear()
-        _RULES_CACHE[key] = result
-    return result
-
-
 class Builder:
     """Walks a spec and appends nodes."""
 
@@ -118,12 +84,12 @@ class Builder:
     def op_node(self, op: Op, args: dict[str, Any], inputs: list[int], name: str,
                 loc: Loc | None, train_only: bool) -> int:
         ins = [self.nodes[i].shape for i in inputs]
-        a, out, params, buffers, macs, other, allocates = _apply_rules(op, args, ins)
+        r = op.apply(args, ins)
         node = Node(
-            index=len(self.nodes), name=name, type=op.name, op=op, args=dict(a),
-            inputs=tuple(inputs), shape=out, train_only=train_only, loc=loc,
-            param_shapes=dict(params), buffer_shapes=dict(buffers), macs=macs, other_ops=other,
-            allocates=allocates,
+            index=len(self.nodes), name=name, type=op.name, op=op, args=dict(r.args),
+            inputs=tuple(inputs), shape=r.shape, train_only=train_only, loc=loc,
+            param_shapes=dict(r.param_shapes), buffer_shapes=dict(r.buffer_shapes), macs=r.macs,
+            other_ops=r.other_ops, allocates=r.allocates,
         )
         return self._append(node)
 
