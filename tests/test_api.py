@@ -154,3 +154,10 @@ def test_split_slice(text, expected):
 def test_split_slice_errors(text):
     with pytest.raises(CnnCostError, match="MODEL\\[FROM:UNTIL\\]"):
         split_slice(text)
+
+
+def test_package_names_modules_and_functions_apart():
+    assert callable(cnncost.analyze) and callable(cnncost.fit) and callable(cnncost.load_spec)
+    for name in ("cnncost.analysis.report", "cnncost.analysis.memory", "cnncost.spec.zoo",
+                 "cnncost.render.report", "cnncost.verify.ledger", "cnncost.cost"):
+        assert type(importlib.import_module(name)).__name__ == "module"

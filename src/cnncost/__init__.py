@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from .analysis.report import Report, Row
 from .cost import Cost
-from .api import analyze, build_graph, compare
+from .api import analyze, build_graph, compare, fit
 from .errors import CnnCostError
-from .analysis.memory import fit
 from .spec.zoo import load_spec, model_names
 
 __version__ = "0.1.0"

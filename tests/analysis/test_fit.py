@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from test_memory import TINY
 
+import cnncost
 from cnncost.analysis import memory as m
 from cnncost.errors import CnnCostError
 
@@ -32,10 +33,10 @@ def tiny(tmp_path):
 def test_max_batch_fits_and_the_next_batch_does_not(kw):
     """Whatever the mode, the reported max batch fits and max batch + 1 does not."""
     memory = "3GiB"
-    r = m.fit("alexnet", memory=memory, input="3x224x224", **kw)
+    r = cnncost.fit("alexnet", memory=memory, input="3x224x224", **kw)
     assert r.max_batch >= 1
-    at = m.fit("alexnet", memory=memory, input="3x224x224", batch=r.max_batch, **kw)
-    above = m.fit("alexnet", memory=memory, input="3x224x224", batch=r.max_batch + 1, **kw)
+    at = cnncost.fit("alexnet", memory=memory, input="3x224x224", batch=r.max_batch, **kw)
+    above = cnncost.fit("alexnet", memory=memory, input="3x224x224", batch=r.max_batch + 1, **kw)
     assert at.fits and not above.fits
     assert at.total_bytes <= 3 * 2**30 < above.total_bytes
 
@@ -61,13 +62,13 @@ def test_amp_weights_are_fp32_masters_plus_16_bit_copies(tiny):
     # fp32 masters, each tensor rounded to 512 B: 432->512, 16->512, 16, 16 -> 512 each,
     # 2560, 40->512  = 5*512 + 2560 = 5120
     # autocast's 16-bit copies of conv/linear tensors only: 216->512, 8->512, 1280->1536, 20->512
-    r = m.fit(tiny, memory="1GiB", amp=True, train=True, optimizer="adam")
+    r = cnncost.fit(tiny, memory="1GiB", amp=True, train=True, optimizer="adam")
     assert r.breakdown["weights"] == 5120 + 512 + 512 + 1536 + 512
     assert r.breakdown["gradients"] == 5120          # fp32 gradients of the masters
     assert r.breakdown["optimizer_state"] == 2 * 5120
     assert r.breakdown["buffers"] == 2 * 512         # fp32 running stats, 16 B each
     assert r.to_dict()["dtype"] == "amp"
-    half = m.fit(tiny, memory="1GiB", dtype="fp16", train=True, optimizer="adam")
+    half = cnncost.fit(tiny, memory="1GiB", dtype="fp16", train=True, optimizer="adam")
     # pure fp16: 216, 8, 8, 8, 1280, 20 -> 512*5 + 1536
     assert half.breakdown["weights"] == half.breakdown["gradients"] == 512 * 5 + 1536
     assert half.to_dict()["dtype"] == "fp16"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import cnncost
 from cnncost.analysis import memory as m
 from cnncost.api import build_graph
 from cnncost.errors import CnnCostError
@@ -85,7 +86,7 @@ def test_breakdown_weights_grads_optimizer(tiny):
 
 
 def test_max_batch_is_exact():
-    r = m.fit("alexnet", memory="3GiB", batch=64, train=True, optimizer="momentum")
+    r = cnncost.fit("alexnet", memory="3GiB", batch=64, train=True, optimizer="momentum")
     p = m.plan(build_graph("alexnet"), True)
 
     def total(n: int) -> int:
@@ -116,15 +117,15 @@ def test_max_batch_solver_on_a_line():
 
 def test_fit_needs_one_capacity():
     with pytest.raises(CnnCostError):
-        m.fit("alexnet")
+        cnncost.fit("alexnet")
     with pytest.raises(CnnCostError):
-        m.fit("alexnet", gpu="t4", memory="1GiB")
+        cnncost.fit("alexnet", gpu="t4", memory="1GiB")
     with pytest.raises(CnnCostError, match="numeric"):
-        m.fit("alexnet", memory="1GiB", input="3xHxW")
+        cnncost.fit("alexnet", memory="1GiB", input="3xHxW")
     with pytest.raises(CnnCostError, match="inference"):
-        m.fit("alexnet", memory="1GiB", train=True, dtype="int8")
+        cnncost.fit("alexnet", memory="1GiB", train=True, dtype="int8")
     with pytest.raises(CnnCostError, match="dtype"):
-        m.fit("alexnet", memory="1GiB", dtype="fp8")
+        cnncost.fit("alexnet", memory="1GiB", dtype="fp8")
 
 
 def test_half_precision_and_the_maxpool_indices():
@@ -136,6 +137,6 @@ def test_half_precision_and_the_maxpool_indices():
         return (3 * 224 * 224 + 64 * 55 * 55 + 64 * 27 * 27) * b * n + 64 * 27 * 27 * 8 * n
 
     for dtype, b in (("fp32", 4), ("fp16", 2), ("int8", 1)):
-        r = m.fit("alexnet", memory="12GiB", batch=64, input="3x224x224", dtype=dtype)
+        r = cnncost.fit("alexnet", memory="12GiB", batch=64, input="3x224x224", dtype=dtype)
         assert r.breakdown["activations"] == peak(b)
     assert peak(4) == 123_928_576

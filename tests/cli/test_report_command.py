@@ -103,3 +103,13 @@ def test_compare_lecture_line(cli):
     assert code == 0, err
     for number in ("28,088,024", "4,091,699,200", "7,978,856", "3,504,872", "2,278,604"):
         assert number in out or number.replace(",", "") in out
+
+
+@pytest.mark.parametrize("command", [["report", "googlenet"], ["compare", "googlenet", "resnet18"]])
+def test_aux_includes_the_auxiliary_heads_and_train_is_its_deprecated_alias(cli, command):
+    code, plain, _ = cli(*command, "--format", "json")
+    code_aux, aux, err_aux = cli(*command, "--aux", "--format", "json")
+    code_old, old, err_old = cli(*command, "--train", "--format", "json")
+    assert code == code_aux == code_old == 0
+    assert aux == old != plain and err_aux == ""
+    assert err_old.count("\n") == 1 and "--train is deprecated" in err_old and "--aux" in err_old

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import cnncost
+from cnncost.errors import CnnCostError
 from cnncost.spec.bindings import make_symbol
 
 
@@ -47,3 +48,34 @@ def test_decidable_symbolic_comparison_still_works(tmp_path):
     path = _spec(tmp_path, "name: t\ninput: [1, H, H]\nsymbols: {H: 8}\nlayers:\n"
                            "  - conv: {c: '5 if H > 0 else 7', k: 3, p: 1}\n")
     assert cnncost.analyze(path, input="1xHxH").totals.params == 5 * 9 + 5
+
+
+# ---- one --set parser, one input form ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["report", "resnet18"], ["compare", "resnet18", "resnet34"],
+                                     ["fit", "resnet18", "--gpu", "t4"],
+                                     ["sweep", "resnet18"], ["verify", "alexnet"]])
+def test_every_command_refuses_a_duplicate_set(cli, command):
+    code, _, err = cli(*command, "--set", "classes=10", "--set", "classes=20")
+    assert code == 2 and "--set classes given twice" in err
+
+
+def test_api_refuses_a_duplicate_set():
+    with pytest.raises(CnnCostError, match="given twice"):
+        cnncost.analyze("resnet18", set=["classes=10", "classes=20"])
+
+
+def test_input_as_text_tuple_or_list():
+    # resnet18 conv1 at 3x224x224: 64 x 112 x 112 outputs x 3*7*7 = 118,013,952 MACs
+    for value in ("3x224x224", (3, 224, 224), [3, 224, 224], "3,224,224"):
+        assert cnncost.analyze("resnet18", input=value, until="conv1").totals.macs == \
+            64 * 112 * 112 * 3 * 7 * 7
+    r = cnncost.analyze("resnet18", input=(3, "H", "W"), until="conv1")
+    assert r.symbolic
+
+
+@pytest.mark.parametrize("value", [(3, 224), [3, 224, 224, 1], 224, (3, True, 224)])
+def test_malformed_input_forms_are_user_errors(value):
+    with pytest.raises(CnnCostError, match="input"):
+        cnncost.analyze("resnet18", input=value)

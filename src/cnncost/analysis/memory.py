@@ -7,7 +7,8 @@ backward (per op type, each storage once) + the transient peak of forward/backwa
 Every rule and its source is in docs/memory.md; the storages, their liveness and the activation
 peaks are :mod:`cnncost.analysis.liveness`, this module adds the weights and the fit.
 
->>> r = fit("alexnet", memory="3GiB", batch=128, train=True, input="3x224x224")
+>>> from cnncost.api import build_graph
+>>> r = fit_graph(build_graph("alexnet", input="3x224x224"), memory="3GiB", batch=128, train=True)
 >>> r.mode, r.fits, r.max_batch > 128
 ('train', True, True)
 """
@@ -18,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..errors import CnnCostError
+from ..graph import Graph
 from ..gpus import CONTEXT_BYTES, find_gpu, gpus, parse_size
 from .liveness import (DTYPE_BYTES, Plan, _elements, _round, inference_peak, plan, saved_bytes,
                        training_peak)
@@ -137,17 +139,9 @@ def max_batch(total: Any, capacity: int, limit: int = 2**40) -> int:
     return lo
 
 
-def fit(model: Any, gpu: str | None = None, memory: str | int | None = None, batch: int = 1,
-        train: bool = False, optimizer: str = "momentum", dtype: str = "fp32", amp: bool = False,
-        input: str | None = None, set: Any = None) -> FitResult:
-    """Will ``model`` fit on ``gpu`` (a catalog name) or in ``memory`` bytes ("12GiB")?
-
-    >>> r = fit("vgg16", gpu="v100-16gb", batch=32, train=True, input="3x224x224")
-    >>> r.fits, r.breakdown["gradients"] == r.breakdown["weights"]
-    (True, True)
-    """
-    from ..api import build_graph
-
+def check_fit(gpu: str | None, memory: str | int | None, batch: Any, train: bool, dtype: str,
+              amp: bool) -> None:
+    """Refuse contradictory or malformed fit settings (before anything is built)."""
     if (gpu is None) == (memory is None):
         raise CnnCostError("give either a GPU from the catalog (--gpu) or a size (--memory 12GiB)")
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
@@ -156,12 +150,18 @@ def fit(model: Any, gpu: str | None = None, memory: str | int | None = None, bat
         raise CnnCostError("int8 is an inference format; train in fp32, fp16, bf16 or --amp")
     if amp and dtype != "fp32":
         raise CnnCostError("--amp keeps fp32 master weights; use it with --dtype fp32")
+
+
+def fit_graph(graph: Graph, gpu: str | None = None, memory: str | int | None = None,
+              batch: int = 1, train: bool = False, optimizer: str = "momentum",
+              dtype: str = "fp32", amp: bool = False) -> FitResult:
+    """Will a built graph fit on ``gpu`` (a catalog name) or in ``memory`` bytes ("12GiB")?"""
+    check_fit(gpu, memory, batch, train, dtype, amp)
     if gpu is not None:
         entry = find_gpu(gpu)
         capacity, context, label = entry["memory"], entry["context"], gpu
     else:
         capacity, context, label = parse_size(memory), CONTEXT_BYTES, f"{memory} device"
-    graph = build_graph(model, input, set)
     p = plan(graph, train, dtype, amp)
 
     def total(n: int) -> int:

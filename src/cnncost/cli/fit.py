@@ -117,7 +117,7 @@ def fit(
     exact: Exact = False,
 ) -> None:
     """Will the model fit on the GPU? A verdict, a breakdown and the largest batch that fits."""
-    from ..analysis.memory import fit as fit_model
+    from ..api import fit as fit_model
 
     check_format(fmt, FORMATS)
     emit(render_fit(fit_model(model, gpu=gpu, memory=memory, batch=batch, train=train,

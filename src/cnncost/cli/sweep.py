@@ -52,18 +52,10 @@ def split_values(text: str) -> list[str]:
 
 def parse_axes(sets: list[str] | None) -> list[tuple[str, list[str]]]:
     """``["depths=[2,2,2,2],[3,4,6,3]", "classes=10"]`` -> ``[(key, [value texts]), ...]``."""
-    from ..errors import CnnCostError
+    from ..spec.bindings import set_pairs
 
-    axes: list[tuple[str, list[str]]] = []
-    for item in sets or []:
-        key, sep, values = item.partition("=")
-        key = key.strip()
-        if not sep or not key.isidentifier():
-            raise CnnCostError(f"--set expects KEY=V1,V2,..., got {item!r}")
-        if any(k == key for k, _ in axes):
-            raise CnnCostError(f"--set {key} given twice; list all its values in one --set")
-        axes.append((key, split_values(values)))
-    return axes
+    pairs = set_pairs(sets, "KEY=V1,V2,...", "; list all its values in one --set")
+    return [(key, split_values(values)) for key, values in pairs]
 
 
 def input_values(inputs: list[str] | None, channels: Any) -> list[str | None]:

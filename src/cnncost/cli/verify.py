@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from .app import app, emit
-from .options import Exact, Input, Set, Train, check_format
+from .options import Aux, AuxAlias, Exact, Input, Set, aux_heads, check_format
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
 # The analysis' columns carry report's names (render.COLUMNS); the reference run's sit beside them.
@@ -196,7 +196,7 @@ def verify(
         "--torch", help="also load torchvision's model of the same name into the reference and "
                         "compare every tensor shape and the logits")] = False,
     set: Set = None,
-    train: Train = False,
+    aux: Aux = False, train: AuxAlias = False,
     exact: Exact = False,
 ) -> None:
     """Run a numpy reference forward pass and check every layer's shape, params and MACs."""
@@ -207,16 +207,17 @@ def verify(
         from ..errors import CnnCostError
 
         raise CnnCostError(f"--batch must be at least 1, got {batch}")
+    heads = aux_heads(aux, train)
     progress = _Progress()
     graph = build_graph(model, input=input, set=set)
     if torch:
         from ..verify.reference_torch import verify_torch
 
-        v = verify_torch(graph, batch, seed, train, progress)
+        v = verify_torch(graph, batch, seed, heads, progress)
     else:
         from ..verify.reference import verify as run_verify
 
-        v = run_verify(graph, batch, seed, train, progress=progress)
+        v = run_verify(graph, batch, seed, heads, progress=progress)
     title = (f"{v.model}{f' — {graph.spec.title}' if graph.spec.title else ''} · input "
              f"{v.batch}×{_shape(v.input)} · seed {seed} · "
              f"{'float64' if torch else 'float32'} numpy reference")

@@ -42,15 +42,51 @@ def parse_value(text: str, env: dict[str, Any] | None = None) -> Any:
     return compile_expr(text)(_free_to_symbols(text, env))
 
 
-def parse_input(text: str) -> list[str]:
-    """Split ``3x224x224``, ``3xHxW`` or ``3,H,W`` into three expression strings."""
-    parts = [p.strip() for p in (text.split(",") if "," in text else text.split("x"))]
+def set_pairs(items: list[str] | None, usage: str = "KEY=VALUE",
+              twice: str = "") -> list[tuple[str, str]]:
+    """The one ``--set`` parser: ``["classes=10"]`` -> ``[("classes", "10")]``. A key given
+    twice is refused (``twice`` is added to that message)."""
+    pairs: list[tuple[str, str]] = []
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise CnnCostError(f"--set expects {usage}, got {item!r}")
+        if any(k == key for k, _ in pairs):
+            raise CnnCostError(f"--set {key} given twice{twice}")
+        pairs.append((key, value))
+    return pairs
+
+
+def parse_sets(items: list[str] | dict[str, Any] | None) -> dict[str, Any]:
+    """``["classes=10", "depths=[3,4,6,3]"]`` or a dict -> evaluated values."""
+    if not items:
+        return {}
+    if isinstance(items, dict):
+        return {k: (parse_value(v) if isinstance(v, str) else v) for k, v in items.items()}
+    return {key: parse_value(value) for key, value in set_pairs(items)}
+
+
+def parse_input(value: str | tuple | list) -> list[str]:
+    """``3x224x224``, ``3xHxW``, ``3,H,W``, ``(3, 224, 224)`` or ``[3, "H", "W"]`` -> three
+    expression strings.
+
+    >>> parse_input("3xHxW"), parse_input((3, 224, 224))
+    (['3', 'H', 'W'], ['3', '224', '224'])
+    """
+    if isinstance(value, (tuple, list)):
+        parts = [str(p).strip() if not isinstance(p, bool) else "" for p in value]
+    elif isinstance(value, str):
+        parts = [p.strip() for p in (value.split(",") if "," in value else value.split("x"))]
+    else:
+        raise CnnCostError(f"input must be 'CxHxW' or three dims like (3, 224, 224), got {value!r}")
     if len(parts) != 3 or not all(parts):
-        raise CnnCostError(f"--input must look like 3x224x224 or 3xHxW, got {text!r}")
+        raise CnnCostError(f"--input must look like 3x224x224 or 3xHxW, got {value!r}")
     return parts
 
 
-def environment(spec: Spec, sets: dict[str, Any] | None = None, input: str | None = None,
+def environment(spec: Spec, sets: dict[str, Any] | None = None,
+                input: str | tuple | list | None = None,
                 symbolic: bool = False) -> tuple[dict[str, Any], Shape]:
     """Bind symbols and params (with ``--set`` overrides); return (env, input shape)."""
     sets = dict(sets or {})

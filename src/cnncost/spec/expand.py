@@ -371,8 +371,8 @@ class Builder:
         return self.seq(self.spec.layers, 0, _Scope(""), env, False, self.spec.layers.loc)
 
 
-def build(spec: Spec, sets: dict[str, Any] | None = None, input: str | None = None,
-          symbolic: bool = False) -> Graph:
+def build(spec: Spec, sets: dict[str, Any] | None = None,
+          input: str | tuple | list | None = None, symbolic: bool = False) -> Graph:
     """Expand ``spec`` into a :class:`Graph` at the given input size and settings."""
     env, shape = environment(spec, sets, input, symbolic)
     builder = Builder(spec)
