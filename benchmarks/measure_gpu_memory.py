@@ -2,7 +2,7 @@
 
 Run on a machine with a CUDA GPU and torchvision:
 
-    python tests/measure_gpu_memory.py OUT.json
+    python benchmarks/measure_gpu_memory.py OUT.json
 
 For each (model, batch, mode) it records ``torch.cuda.max_memory_allocated`` over one steady-state
 step (inference: one ``no_grad`` forward; training: the second of two SGD/Adam steps, so gradients

@@ -82,6 +82,3 @@ def test_api_memory_in_bytes_must_be_positive():
     for bad in (0, -4096):
         with pytest.raises(CnnCostError, match="memory size"):
             m.parse_size(bad)
-
-
-# ---- the ledger: tolerance from the printed precision ----------------------------------------

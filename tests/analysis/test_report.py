@@ -15,18 +15,6 @@ from cnncost.spec.bindings import make_symbol
 EXAMPLES = "specs/examples/"
 
 
-# ---- conv -----------------------------------------------------------------------------------
-
-
-# ---- pooling --------------------------------------------------------------------------------
-
-
-# ---- the lecture's AlexNet table (EECS 498 Lecture 8), input 3x227x227 ------------------------
-
-
-# ---- VGG against torchvision's published metadata (num_params, _ops GFLOPS) -------------------
-
-
 # ---- closed forms (lecture's VGG design rules) ------------------------------------------------
 
 

@@ -14,21 +14,6 @@ from cnncost.api import build_graph
 from cnncost.errors import CnnCostError
 
 
-# ---- mul broadcasting: a 1x1 gate times a full map is the full map, symbolic or not ----------
-
-
-# ---- slices: --from with --only still reports the slice's own input ---------------------------
-
-
-# ---- loaded specs share nothing with the parse cache -----------------------------------------
-
-
-# ---- --depth: rows roll up in runs, never pulled across other rows --------------------------
-
-
-# ---- --batch: a symbolic batch that is certainly not positive is refused ---------------------
-
-
 # ---- a comparison on symbols is a condition, never a number -----------------------------------
 
 

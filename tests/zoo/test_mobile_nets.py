@@ -66,9 +66,6 @@ def test_mobilenet_v1_separable_layer_by_hand():
     assert pw.macs == 512 * 512 * 14 * 14
 
 
-# ---- SE-ResNet-50: Hu et al. -----------------------------------------------------------------
-
-
 # ---- ShuffleNet v1: Zhang et al. -------------------------------------------------------------
 
 # Table 1: groups -> (stage 2-4 output channels, complexity in MFLOPs = mult-adds)
@@ -109,12 +106,3 @@ def test_efficientnet_b0_paper_table2():
 @pytest.mark.parametrize("name,params", [("shufflenet_v2_x0_5", 1.4), ("shufflenet_v2_x1_0", 2.3)])
 def test_shufflenet_v2_paper_table5_weights(name, params):
     assert round(_totals(name).totals.params / 1e6, 1) == params
-
-
-# ---- symbolic analysis ------------------------------------------------------------------------
-
-
-# ---- spec features: name templates and flat branches ------------------------------------------
-
-
-# ---- the CLI ----------------------------------------------------------------------------------
