@@ -106,9 +106,12 @@ def test_parameter_and_buffer_names(torchvision_models, name):
                                    if not k.endswith("num_batches_tracked")}
 
 
-def test_a_tiny_input_still_projects_on_stride():
-    """At 1x1 a stride-2 block keeps the shape, yet torchvision still builds proj (stride != 1):
-    the spec decides by width and stride, not by shape."""
+def test_a_tiny_input_still_projects_on_stride(torchvision_models):
+    """torchvision's min_size is 1x1. There a stride-2 block keeps the shape, yet torchvision
+    still builds proj (stride != 1): the spec decides by width and stride, not by shape."""
+    for name in ALL:
+        assert next(iter(_weights(torchvision_models, name))).meta["min_size"] == (1, 1)
+        cnncost.analyze(name, input="3x1x1")
     rows = {r.name for r in cnncost.analyze("regnet_y_400mf", input="3x1x1").rows}
     assert "trunk_output.block4.block4-0.proj.0" in rows
     assert "trunk_output.block4.block4-1.proj.0" not in rows
