@@ -110,10 +110,22 @@ def test_errors(text, message):
 
 def test_big_list_params_are_refused_where_they_would_be_walked():
     big = list(range(2000))
-    for text in ("len(xs)", "[x for x in xs]", "xs[1:]"):
+    for text in ("len(xs)", "[x for x in xs]", "xs[1:]", "min(xs)", "max(xs)"):
         with pytest.raises(CnnCostError, match="list of 2,000 items"):
             ev(text, xs=big)
     assert ev("xs[1999]", xs=big) == 1999  # plain indexing is unchanged
+
+
+def test_one_evaluation_walks_a_bounded_number_of_items():
+    """Each comprehension, slice, len, min and max counts the items it walks: 8 walks of 1,024
+    items pass, a ninth is refused (the work of one evaluation stays bounded)."""
+    eight = " + ".join(["len(range(1024))"] * 8)
+    assert ev(eight) == 8 * 1024
+    with pytest.raises(CnnCostError, match="walks more than 8,192 list items"):
+        ev(eight + " + len(range(1))")
+    with pytest.raises(CnnCostError, match="walks more than 8,192 list items"):
+        ev("[min(xs) for x in xs]", xs=list(range(100)))
+    assert ev("[min(xs) for x in xs]", xs=list(range(80))) == [0] * 80  # 80 + 80 * 80 items
 
 
 def test_symbols():

@@ -19,6 +19,7 @@ import operator
 import re
 from collections import ChainMap
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -33,6 +34,8 @@ MAX_INT_BITS = 64  # integers in expressions stay below 2**64 in magnitude
 
 _IN_ATTR = re.compile(r"\bin\.([chw])\b")
 __all__ = ["Expr", "compile_expr", "evaluate", "make_divisible"]
+MAX_WALK = 8 * MAX_LIST_ITEMS  # list items one evaluation may walk (comprehensions, slices, ...)
+_WALKED: ContextVar[list[int] | None] = ContextVar("walked", default=None)
 
 
 def _truediv(a: Any, b: Any) -> Any:
@@ -137,19 +140,24 @@ def _truth(value: Any, text: str) -> bool:
 class Expr:
     """A compiled expression: call it with an environment of names to get a value."""
 
-    __slots__ = ("text", "names", "_fn")
+    __slots__ = ("text", "names", "_fn", "_walks")
 
-    def __init__(self, text: str, names: frozenset[str], fn: Compiled):
+    def __init__(self, text: str, names: frozenset[str], fn: Compiled, walks: bool = False):
         self.text = text
         self.names = names
         self._fn = fn
+        self._walks = walks  # walks lists: its evaluation counts the items against MAX_WALK
 
     def __call__(self, env: Env) -> Any:
+        token = _WALKED.set([0]) if self._walks else None
         try:
             return self._fn(env)
         except (ArithmeticError, TypeError, ValueError) as exc:  # e.g. float overflow, bad args
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise CnnCostError(f"cannot evaluate {_show(self.text)}: {reason}") from None
+        finally:
+            if token is not None:
+                _WALKED.reset(token)
 
     def __repr__(self) -> str:
         return f"Expr({self.text!r})"
@@ -204,7 +212,7 @@ def _compile(node: ast.AST, text: str, names: set[str]) -> Compiled:
         def call(env: Env) -> Any:
             values = [a(env) for a in args]
             if fname in ("min", "max") and len(values) == 1 and isinstance(values[0], list):
-                values = values[0]  # min(depths)
+                values = _items(values[0], text)  # min(depths)
                 if not values:
                     raise CnnCostError(f"{fname}() of an empty list in {_show(text)}")
             if fname in LIST_FUNCTIONS:
@@ -259,6 +267,11 @@ def _items(value: Any, text: str) -> list:
     if len(value) > MAX_LIST_ITEMS:
         raise CnnCostError(f"list of {len(value):,} items in {_show(text)} is over the limit of "
                            f"{MAX_LIST_ITEMS:,}")
+    walked = _WALKED.get()
+    if walked is not None:
+        walked[0] += len(value)
+        if walked[0] > MAX_WALK:
+            raise CnnCostError(f"{_show(text)} walks more than {MAX_WALK:,} list items")
     return list(value)
 
 
@@ -324,7 +337,10 @@ def compile_expr(text: str) -> Expr:
                            f"{MAX_NODES})")
     names: set[str] = set()
     fn = _compile(tree.body, text, names)
-    return Expr(text, frozenset(names), fn)
+    walks = any(isinstance(n, (ast.ListComp, ast.Slice)) or (
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        and n.func.id in ("len", "min", "max")) for n in ast.walk(tree))
+    return Expr(text, frozenset(names), fn, walks)
 
 
 def evaluate(value: Any, env: Env) -> Any:
