@@ -69,6 +69,14 @@ def test_regnet_block_widths_by_hand():
     assert widths == [24] + [64] * 2 + [152] * 7 + [392] * 12
 
 
+def test_round_is_half_to_even_like_torch_round():
+    """RegNetX-1.6GF's second stage: 80 * 2.25 / 8 = 22.5 exactly; torch.round (and Python's
+    round) give 22, so the width is 176 (torchvision's stage width 168 = make_divisible(176, 24))."""
+    assert ev("round(80 * 2.25 / 8) * 8") == 176
+    assert ev("round(23.5)") == 24
+    assert ev("make_divisible(176, 24)") == 168
+
+
 def test_stage_starts_and_depths_from_widths():
     widths = [24, 64, 64, 152, 152, 152]
     starts = ev("[j for j in range(len(w) + 1) if j == 0 or j == len(w) or w[j] != w[j - 1]]",
