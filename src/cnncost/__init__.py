@@ -7,11 +7,12 @@
 
 from __future__ import annotations
 
-from .analyze import Report, Row, Totals
-from .api import analyze, build_graph, compare
+from .analysis.report import Report, Row
+from .cost import Cost
+from .api import analyze, build_graph, compare, fit
 from .errors import CnnCostError
-from .memory import fit
-from .spec import Spec, load_spec, model_names
+from .spec.schema import Spec
+from .spec.zoo import load_spec, model_names
 
 
 def from_onnx(path: str, skip_unknown: bool = False, name: str | None = None) -> Spec:
@@ -28,7 +29,8 @@ def from_torch(module: object, input: tuple = (3, 224, 224), dynamic: bool = Fal
 
     return _from_torch(module, input, dynamic, name)
 
+
 __version__ = "0.1.0"
 
-__all__ = ["CnnCostError", "Report", "Row", "Spec", "Totals", "analyze", "build_graph", "compare",
+__all__ = ["CnnCostError", "Cost", "Report", "Row", "Spec", "analyze", "build_graph", "compare",
            "fit", "from_onnx", "from_torch", "load_spec", "model_names", "__version__"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from op_helpers import run_op
+from single_op import run_op
 
 
 def test_shape_by_hand():

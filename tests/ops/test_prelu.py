@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cnncost.errors import CnnCostError
-from op_helpers import run_op
+from single_op import run_op
 
 
 def test_params_by_hand():

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..spec import Spec
+from ..spec.schema import Spec
 from .ir import IRGraph
 
 __all__ = ["from_onnx", "from_torch", "spec_from_ir"]
@@ -20,8 +20,8 @@ __all__ = ["from_onnx", "from_torch", "spec_from_ir"]
 def spec_from_ir(ir: IRGraph, where: str, name: str | None = None, compact: bool = True,
                  paths: list[str] | None = None, classes: dict[str, str] | None = None) -> Spec:
     """Recover structure, write the spec's YAML and load it back through the strict loader."""
-    from ..spec import parse_spec
-    from ..yamlio import loads
+    from ..spec.schema import parse_spec
+    from ..spec.yamlio import loads
     from .ir import nest_concats, normalize_concats
     from .naming import assign_names
     from .specgen import to_spec

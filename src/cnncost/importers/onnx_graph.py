@@ -150,7 +150,7 @@ def _model_name(f: OnnxFile) -> str:
 
 def _input_shape(f: OnnxFile) -> tuple[Any, tuple, list[str]]:
     """(batch, per-sample shape, symbol names) of the graph input; dim_params become symbols."""
-    from ..bindings import make_symbol
+    from ..spec.bindings import make_symbol
 
     dims = f.input_dims
     if len(dims) not in (2, 4):

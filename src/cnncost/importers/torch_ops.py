@@ -33,7 +33,7 @@ class TorchWalker:
     """Walks an ExportedProgram's graph, binding fx nodes to Data / Const / lists."""
 
     def __init__(self, program: Any, size: tuple, dynamic: bool, where: str):
-        from ..bindings import make_symbol
+        from ..spec.bindings import make_symbol
 
         self.program, self.where = program, where
         shape = tuple(size)
