@@ -165,3 +165,20 @@ def test_unknown_op_exits_with_list_and_skip_lists_it(tmp_path):
     r = cnncost.analyze(from_onnx(path, skip_unknown=True))
     assert r.not_counted == ("odd (Celu, domain ai.onnx)",)
     assert r.to_dict()["not_counted"] == ["odd (Celu, domain ai.onnx)"]
+
+
+def test_dynamo_exporter_scopes_and_bn_tag(tmp_path):
+    """The dynamo exporter names nodes node_Conv_3 and keeps module scopes in metadata; a conv
+    it folded a BatchNorm into is tagged by onnxscript's rewrite rule."""
+    from onnx import StringStringEntryProto
+
+    g = G([1, 3, 8, 8])
+    y = g.op("Conv", ["x", g.w(4, 3, 3, 3)], name="node_Conv_3")
+    g.nodes[-1].metadata_props.extend([
+        StringStringEntryProto(key="pkg.torch.onnx.name_scopes",
+                               value="['', 'layer1', 'layer1.0', 'conv1', 'conv2d']"),
+        StringStringEntryProto(key="pkg.onnxscript.rewriter.rule_name",
+                               value="FuseBatchNormIntoConv")])
+    r = cnncost.analyze(from_onnx(g.save(tmp_path / "m.onnx", y)))
+    assert r.rows[0].name == "layer1.0.conv1"
+    assert "BatchNorm folded by the exporter into 1 convolutions" in r.import_notes

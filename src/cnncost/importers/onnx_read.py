@@ -14,6 +14,7 @@ outside the model's folder is refused. Limits (each fails with one line naming t
 from __future__ import annotations
 
 import mmap
+import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -236,13 +237,9 @@ def _scoped_name(name: str, op: str, i: int, meta: dict[str, str]) -> str:
     """The node's name; for the dynamo exporter (``node_Conv_12``), a ``/scope/.../Op`` name
     built from its ``pkg.torch.onnx.name_scopes`` metadata, as the TorchScript exporter writes."""
     scopes = meta.get("pkg.torch.onnx.name_scopes")
-    if scopes:
-        import ast
-
-        try:
-            parts = [str(p) for p in ast.literal_eval(scopes)][1:-1]
-        except (ValueError, SyntaxError):
-            parts = []
+    if scopes:  # a printed Python list of strings: "['', 'layer1', 'layer1.0', 'conv2d']"
+        parts = re.findall(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"", scopes)
+        parts = [a or b for a, b in parts][1:-1]
         if parts:
             return "/" + "/".join(parts) + "/" + op
     return name or f"{op}_{i}"
