@@ -1,9 +1,10 @@
 """Importers: a model someone else wrote (an ONNX file, a PyTorch module) -> a cnncost spec.
 
->>> # doctest: +SKIP
->>> spec = from_onnx("resnet50.onnx")
->>> cnncost.analyze(spec).totals.macs
-4089184256
+For example (with torchvision's ResNet-50 exported to ``resnet50.onnx``)::
+
+    spec = from_onnx("resnet50.onnx")
+    cnncost.analyze(spec).totals.macs     # 4089184256
+    spec.to_yaml()                        # a spec file that loads back to the same numbers
 """
 
 from __future__ import annotations

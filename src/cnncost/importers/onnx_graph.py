@@ -1,7 +1,6 @@
 """ONNX file -> :class:`IRGraph`: map every node onto a cnncost op, fold shape subgraphs.
 
->>> # doctest: +SKIP
->>> g = onnx_to_ir("resnet50.onnx")
+``onnx_to_ir("resnet50.onnx")`` gives the graph ``importers.spec_from_ir`` turns into a spec.
 """
 
 from __future__ import annotations
