@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .dims import Shape, as_int, is_symbolic
+from .dims import Permuted, Shape, as_int, channels_first, is_symbolic, layout_name
 from .errors import CnnCostError, Loc, suggest
 from .expr import evaluate
 from .ops import OPS, REQUIRED, Op
@@ -89,8 +89,16 @@ def _apply_rules(op: Op, args: dict[str, Any], ins: list[Shape]) -> tuple:
         key, hit = None, None
     if hit is not None:
         return hit
+    if not op.any_layout:
+        for s in ins:
+            if type(s) is Permuted:
+                raise CnnCostError(f"{op.name} needs a channels-first input, got a "
+                                   f"{layout_name(s)} tensor; add a 'permute' before it")
     a = op.prepare(args, ins)
-    out = tuple(as_int(d) for d in op.shape(a, ins))
+    shape = op.shape(a, ins)
+    out = tuple(as_int(d) for d in shape)
+    if type(shape) is Permuted:
+        out = Permuted(out, shape.order)
     result = (a, out, op.param_shapes(a, ins, out), op.buffer_shapes(a, ins, out),
               op.macs(a, ins, out), op.other_ops(a, ins, out), op.allocates(a))
     if key is not None:
@@ -98,6 +106,16 @@ def _apply_rules(op: Op, args: dict[str, Any], ins: list[Shape]) -> tuple:
             _RULES_CACHE.clear()
         _RULES_CACHE[key] = result
     return result
+
+
+def _in_vars(env: dict[str, Any], shape: Shape) -> dict[str, Any]:
+    """The environment plus ``in.c`` (and ``in.h``, ``in.w``) of an input in any layout."""
+    if type(shape) is Permuted:
+        shape = channels_first(shape)
+    local = {**env, "in.c": shape[0]}
+    if len(shape) == 3:
+        local["in.h"], local["in.w"] = shape[1], shape[2]
+    return local
 
 
 class Builder:
@@ -196,10 +214,7 @@ class Builder:
         if not isinstance(value, dict):
             raise CnnCostError(f"arguments of {op.name!r} must be a mapping like "
                                f"{{{next(iter(op.args), 'k')}: ...}}", loc)
-        shape = self.nodes[x].shape
-        local = {**env, "in.c": shape[0]}
-        if len(shape) == 3:
-            local["in.h"], local["in.w"] = shape[1], shape[2]
+        local = _in_vars(env, self.nodes[x].shape)
         args: dict[str, Any] = {}
         for key, raw in value.items():
             canon = op.aliases.get(key, key)
@@ -238,10 +253,7 @@ class Builder:
             value = {}
         if not isinstance(value, dict):
             raise CnnCostError(f"arguments of block {block_name!r} must be a mapping", loc)
-        shape = self.nodes[x].shape
-        local = {**env, "in.c": shape[0]}
-        if len(shape) == 3:
-            local["in.h"], local["in.w"] = shape[1], shape[2]
+        local = _in_vars(env, self.nodes[x].shape)
         bound: dict[str, Any] = {}
         for key, raw in value.items():
             if key not in declared:

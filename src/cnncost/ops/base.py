@@ -39,6 +39,12 @@ class Op:
     inplace_default: ClassVar[bool] = False
     #: one-line description for docs and ``cnncost ops``
     summary: ClassVar[str] = ""
+    #: takes inputs in any axis order (a :class:`~cnncost.dims.Permuted` shape); the builder
+    #: refuses permuted inputs to every other op
+    any_layout: ClassVar[bool] = False
+    #: its tensors are attributes of the enclosing module, not of a module of its own
+    #: (torchvision's ``CNBlock.layer_scale``): the torch key is ``<parent path>.<tensor name>``
+    tensors_on_parent: ClassVar[bool] = False
 
     # ---- argument handling -------------------------------------------------------------
     def prepare(self, a: dict[str, Any], ins: list[Shape]) -> dict[str, Any]:
