@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .graph import Graph, Node
-from .dims import is_symbolic
+from .dims import Permuted, is_symbolic, layout_name
 from .errors import CnnCostError, suggest
 
 DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "fp64": 8}
@@ -33,9 +33,12 @@ class Row:
     activation_bytes: Any
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.type, "output": list(self.output),
-                "params": self.params, "macs": self.macs, "activation_bytes": self.activation_bytes,
-                "buffers": self.buffers, "other_ops": self.other_ops}
+        d = {"name": self.name, "type": self.type, "output": list(self.output),
+             "params": self.params, "macs": self.macs, "activation_bytes": self.activation_bytes,
+             "buffers": self.buffers, "other_ops": self.other_ops}
+        if type(self.output) is Permuted:  # e.g. channels_last: "output" is in torch's order
+            d["layout"] = layout_name(self.output)
+        return d
 
 
 @dataclass(frozen=True)

@@ -68,3 +68,20 @@ def test_forward_is_torch_permute():
     y, counted = forward("permute", {"dims": TO_LAST}, (3, 4, 5), x, {})
     assert counted == 0 and np.shares_memory(x, y)  # a view, as in torch
     np.testing.assert_array_equal(y, torch.from_numpy(x).permute(*TO_LAST).numpy())
+
+
+def test_the_rule_memo_tells_layouts_apart():
+    # 6x6x6 channels-first and its channels-last permute are equal as bare tuples; the second
+    # layernorm must normalise the stored last axis (position 2), not position 0
+    text = ("name: t\ninput: [6, 6, 6]\nlayers:\n  - layernorm\n"
+            "  - permute: {dims: [0, 2, 3, 1]}\n  - layernorm\n")
+    nodes = graph_of(text).nodes
+    assert [n.args["pos"] for n in nodes if n.type == "layernorm"] == [0, 2]
+
+
+def test_json_rows_name_a_permuted_layout():
+    from cnncost.analyze import analyze_graph
+
+    text = "name: t\ninput: [4, 3, 5]\nlayers:\n  - permute: {dims: [0, 2, 3, 1]}\n  - gelu\n"
+    rows = [r.as_dict() for r in analyze_graph(graph_of(text)).rows]
+    assert [(r["output"], r.get("layout")) for r in rows] == [([3, 5, 4], "channels_last")] * 2
