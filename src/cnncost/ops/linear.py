@@ -46,9 +46,10 @@ class Linear(Op):
         x, weight = xs[0], w["weight"]
         if x.ndim < 2 or weight.shape[1] != x.shape[-1]:
             raise ValueError(f"linear weight {weight.shape} does not fit input {x.shape}")
-        y = x @ weight.T
+        # one 2-D GEMM (a strided N-D matmul would miss BLAS): (rows, in) @ (in, out)
+        x2 = x.reshape(-1, x.shape[-1])
+        y = x2 @ weight.T
         if a["bias"]:
             y = y + w["bias"]
-        # MACs from the GEMM operands: (rows, in) @ (in, out)
-        rows = x.size // x.shape[-1]
-        return y.astype(x.dtype, copy=False), int(rows * x.shape[-1] * weight.shape[0])
+        y = y.reshape(*x.shape[:-1], weight.shape[0])
+        return y.astype(x.dtype, copy=False), int(x2.shape[0] * x2.shape[1] * weight.shape[0])
