@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnncost.build import build
+from cnncost.spec.expand import build
 from cnncost.graph import Graph
 from cnncost.ops import OPS, REQUIRED
-from cnncost.spec import parse_spec
-from cnncost.yamlio import loads
+from cnncost.spec.schema import parse_spec
+from cnncost.spec.yamlio import loads
 
 
 def graph_of(text: str) -> Graph:

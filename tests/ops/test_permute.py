@@ -80,7 +80,7 @@ def test_the_rule_memo_tells_layouts_apart():
 
 
 def test_json_rows_name_a_permuted_layout():
-    from cnncost.analyze import analyze_graph
+    from cnncost.analysis.report import analyze_graph
 
     text = "name: t\ninput: [4, 3, 5]\nlayers:\n  - permute: {dims: [0, 2, 3, 1]}\n  - gelu\n"
     rows = [r.as_dict() for r in analyze_graph(graph_of(text)).rows]

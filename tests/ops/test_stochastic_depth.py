@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnncost import memory as m
+from cnncost.analysis import memory as m
 from cnncost.errors import CnnCostError
 from cnncost.ops import OPS
 

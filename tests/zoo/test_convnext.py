@@ -76,7 +76,7 @@ def test_params_macs_and_leaf_shapes_equal_torchvision(torchvision_models, name,
 
 @pytest.mark.parametrize("name", ["convnext_tiny", "convnext_base"])
 def test_state_dict_keys_and_shapes_equal_torchvision(torchvision_models, name):
-    from cnncost.reference_torch import compare_shapes
+    from cnncost.verify.reference_torch import compare_shapes
 
     state = meta_model(torchvision_models, name).state_dict()
     assert compare_shapes(build_graph(name, input="3x193x257"), state) == []
@@ -128,7 +128,7 @@ def test_saved_for_backward_equals_autograd(torchvision_models, name):
     keep nothing. Exact before the allocator's 512-byte rounding, within 1% after it."""
     import torch
 
-    from cnncost import memory as m
+    from cnncost.analysis import memory as m
 
     torch.manual_seed(0)
     with torch.device("meta"):
