@@ -86,7 +86,9 @@ def test_state_dict_keys_and_shapes_equal_torchvision(torchvision_models, name):
 @pytest.mark.parametrize("name", list(VARIANTS))
 def test_published_metadata(torchvision_models, name):
     """torchvision's weight metadata: exact num_params, _ops (GMACs at 224) to 3 decimals."""
-    meta = next(iter(getattr(torchvision_models, VARIANTS[name]))).meta
+    from torch_oracle import weights_meta
+
+    meta = weights_meta(torchvision_models, VARIANTS[name])
     totals = cnncost.analyze(name).totals
     assert totals.params == meta["num_params"]
     assert round(totals.macs / 1e9, 3) == pytest.approx(meta["_ops"], abs=1e-9)
@@ -101,32 +103,13 @@ def test_paper_table(name, params_m, gflops):
     assert round(totals.params / 1e6) == params_m and round(totals.macs / 1e9, 1) == gflops
 
 
-def torch_saved_bytes(model: Any, x: Any) -> int:
-    """Bytes of distinct storages autograd saves in one training forward (parameters excluded),
-    seen through saved_tensors_hooks, unrounded."""
-    import torch
-
-    skip = {t.untyped_storage().data_ptr() for t in (*model.parameters(), *model.buffers())}
-    seen: dict[int, int] = {}
-
-    def pack(t: Any) -> Any:
-        st = t.untyped_storage()
-        if st.data_ptr() not in skip:
-            seen.setdefault(st.data_ptr(), st.nbytes())
-        return t
-
-    model.train()
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        model(x)
-    return sum(seen.values())
-
-
 @pytest.mark.parametrize("name", ["convnext_tiny", "convnext_small"])
 def test_saved_for_backward_equals_autograd(torchvision_models, name):
     """Every tensor LayerNorm (input, per-row mean and rstd), the linears over the last axis,
     GELU, layer scale (the block output) and stochastic depth (a per-sample mask) keep; permutes
     keep nothing. Exact before the allocator's 512-byte rounding, within 1% after it."""
     import torch
+    from torch_oracle import torch_saved_bytes
 
     from cnncost.analysis import memory as m
 
