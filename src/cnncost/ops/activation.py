@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Callable, ClassVar
 
-from .base import Op, need_bool, need_float, numel, register
+from .base import Op, Saved, need_bool, need_float, numel, register
 
 
 class _Activation(Op):
     args = {"inplace": None}
     #: elementary operations per element (comparisons, exps, divides, ...)
     cost: ClassVar[int] = 1
+    #: what autograd keeps for backward: "output" (relu, sigmoid, ...), "input" (gelu) or
+    #: "input_clone" (the input; run in place, a clone of it, since the output overwrote it)
+    keeps: ClassVar[str] = "output"
 
     def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
         out = {k: need_float(v, k) for k, v in a.items() if k != "inplace"}
@@ -20,6 +23,11 @@ class _Activation(Op):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return self.cost * numel(out)
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        if self.keeps == "output":
+            return [Saved("output")]
+        return [Saved("input", clone_in_place=self.keeps == "input_clone")]
 
     def fn(self, a: dict[str, Any]) -> Callable[[Any], Any]:
         raise NotImplementedError
@@ -54,6 +62,7 @@ class ReLU(_Activation):
 class ReLU6(_Activation):
     name, summary, inplace_default = "relu6", "min(max(x, 0), 6); in place by default", True
     cost = 2
+    keeps = "input_clone"
 
     def fn(self, a):
         return lambda x: _np().clip(x, 0, 6)
@@ -101,6 +110,7 @@ class Tanh(_Activation):
 class SiLU(_Activation):
     name, summary, inplace_default = "silu", "x*sigmoid(x) (swish); in place by default", True
     cost = 4
+    keeps = "input_clone"
 
     def fn(self, a):
         return lambda x: x * _sigmoid(x)
@@ -110,6 +120,7 @@ class SiLU(_Activation):
 class HardSigmoid(_Activation):
     name, summary = "hardsigmoid", "relu6(x+3)/6"
     cost = 3
+    keeps = "input_clone"
 
     def fn(self, a):
         return lambda x: _np().clip(x + 3.0, 0.0, 6.0) / 6.0
@@ -119,6 +130,7 @@ class HardSigmoid(_Activation):
 class HardSwish(_Activation):
     name, summary, inplace_default = "hardswish", "x*relu6(x+3)/6; in place by default", True
     cost = 4
+    keeps = "input_clone"
 
     def fn(self, a):
         return lambda x: x * _np().clip(x + 3.0, 0.0, 6.0) / 6.0
@@ -128,6 +140,7 @@ class HardSwish(_Activation):
 class GELU(_Activation):
     name, summary = "gelu", "x*Phi(x) (exact, erf form)"
     cost = 5
+    keeps = "input"
 
     def fn(self, a):
         import math

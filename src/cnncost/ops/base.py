@@ -28,6 +28,27 @@ class Applied:
     allocates: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """One tensor autograd keeps for an op's backward pass.
+
+    ``of`` says which: ``"input"`` (the first input's storage), ``"inputs"`` (each distinct input
+    storage), ``"output"`` (the output's storage) or ``"new"`` (a tensor of its own, ``name``d,
+    of ``elements`` per sample × ``itemsize`` bytes, None meaning the activation dtype, plus
+    ``fixed`` batch-independent bytes). ``clone_in_place``: run in place, the op keeps a clone of
+    its input instead. ``autocast``: under AMP, when the input is the fp32 network input, the
+    16-bit copy autocast makes is what is kept.
+    """
+
+    of: str
+    name: str = ""
+    elements: Any = 0
+    itemsize: int | None = None
+    fixed: int = 0
+    clone_in_place: bool = False
+    autocast: bool = False
+
+
 #: the rule methods a memo key must name (a rule patched in a test is never served stale)
 RULE_METHODS = ("prepare", "shape", "param_shapes", "buffer_shapes", "macs", "other_ops",
                 "allocates")
@@ -59,6 +80,10 @@ class Op:
     inplace_default: ClassVar[bool] = False
     #: one-line description for docs and ``cnncost ops``
     summary: ClassVar[str] = ""
+    #: a merge a spec's ``parallel``/``residual`` may name in ``merge:``
+    is_merge: ClassVar[bool] = False
+    #: as a residual's merge, the shortcut comes first (DenseNet's ``cat([x, new])``)
+    shortcut_first: ClassVar[bool] = False
 
     # ---- argument handling -------------------------------------------------------------
     def prepare(self, a: dict[str, Any], ins: list[Shape]) -> dict[str, Any]:
@@ -117,6 +142,33 @@ class Op:
     def other_ops(self, a: dict[str, Any], ins: list[Shape], out: Shape) -> Any:
         """Non-MAC elementary operations (bias adds, comparisons, exps, ...)."""
         return 0
+
+    # ---- memory rules: what liveness and the fit ask of the op (docs/memory.md) -------------
+    #: its input gradient is a view of its output gradient (no new buffer in backward)
+    grad_is_view: ClassVar[bool] = False
+    #: under AMP, autocast caches a 16-bit copy of its weights (kept for backward too)
+    autocast_weights: ClassVar[bool] = False
+    #: on CUDA it runs through cuBLAS, which reserves its workspace once per process
+    uses_cublas: ClassVar[bool] = False
+    #: a chain of these (DenseNet's concats) holds its pieces until the chain's last link
+    holds_chain_pieces: ClassVar[bool] = False
+
+    def saved(self, a: dict[str, Any], ins: list[Shape], out: Shape,
+              device: str) -> list[Saved] | None:
+        """What autograd keeps for backward; None: no rule (the input is assumed, with a note)."""
+        return None
+
+    def allocates_in(self, a: dict[str, Any], train: bool, allocates: bool) -> bool:
+        """Whether the output is a new tensor in this mode (``allocates``: at inference)."""
+        return allocates
+
+    def transient_bytes(self, a: dict[str, Any], out: Shape) -> Any:
+        """Per-sample bytes of scratch that live only while the op runs (forward)."""
+        return 0
+
+    def workspace(self, a: dict[str, Any]) -> tuple[str, ...]:
+        """Tensors cuDNN copies into scratch while the op runs on CUDA: "input", "output"."""
+        return ()
 
     # ---- numpy reference ---------------------------------------------------------------------
     def forward(self, a: dict[str, Any], xs: list[Any], w: dict[str, Any]) -> tuple[Any, int]:

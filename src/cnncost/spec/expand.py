@@ -14,7 +14,7 @@ from typing import Any
 from ..dims import Shape, is_symbolic
 from ..errors import CnnCostError, Loc, suggest
 from ..expr import evaluate
-from ..ops import OPS, REQUIRED, Op
+from ..ops import MERGES, OPS, PROJECT_CONV, PROJECT_NORM, REQUIRED, RESIDUAL_MERGE, Op
 from .bindings import environment
 from ..graph import Graph, Node
 from .schema import Spec
@@ -296,9 +296,10 @@ class Builder:
 
     def _merge(self, how: Any, inputs: list[int], scope: _Scope, name: str | None, loc: Loc,
                train: bool, inplace: Any) -> int:
-        if how not in ("concat", "add", "mul"):
-            raise CnnCostError(f"merge must be concat, add or mul, got {how!r}", loc)
-        args = {} if how == "concat" else {"inplace": inplace}
+        if how not in MERGES:
+            raise CnnCostError(f"merge must be {', '.join(MERGES[:-1])} or {MERGES[-1]}, got "
+                               f"{how!r}", loc)
+        args = {"inplace": inplace} if "inplace" in OPS[how].args else {}
         return self.op_node(OPS[how], args, inputs, scope.prefix + (name or how), loc, train)
 
     def _c_parallel(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
@@ -335,7 +336,7 @@ class Builder:
         y = self.seq(f["body"], x, inner, env, train, f.loc)
         sc_name = _word(f.get("shortcut_name", "downsample"), "'shortcut_name'", f.loc)
         shortcut = f.get("shortcut", "identity")
-        merge = f.get("merge", "add")
+        merge = f.get("merge", RESIDUAL_MERGE)
         sc_scope = inner.child(inner.prefix + sc_name)
         if shortcut == "auto":
             shortcut = "identity" if self._same(self.nodes[x].shape, self.nodes[y].shape) else \
@@ -344,18 +345,19 @@ class Builder:
             s = x
         elif shortcut == "project":
             stride = evaluate(f.get("stride", 1), env)
-            s = self.op_node(OPS["conv"], {**OPS["conv"].args, "c": self.nodes[y].shape[0],
-                                           "k": 1, "s": stride, "bias": False},
+            s = self.op_node(PROJECT_CONV, {**PROJECT_CONV.args, "c": self.nodes[y].shape[0],
+                                            "k": 1, "s": stride, "bias": False},
                              [x], sc_scope.name_for(None), f.loc, train)
             if f.get("shortcut_bn", True):
-                s = self.op_node(OPS["bn"], dict(OPS["bn"].args), [s], sc_scope.name_for(None),
-                                 f.loc, train)
+                s = self.op_node(PROJECT_NORM, dict(PROJECT_NORM.args), [s],
+                                 sc_scope.name_for(None), f.loc, train)
         elif isinstance(shortcut, LList):
             s = self.seq(shortcut, x, sc_scope, env, train, f.loc)
         else:
             raise CnnCostError("'shortcut' must be identity, auto, project or a list of layers",
                                f.loc)
-        inputs = [s, y] if merge == "concat" else [y, s]
+        first = merge in MERGES and OPS[merge].shortcut_first
+        inputs = [s, y] if first else [y, s]
         return self._merge(merge, inputs, inner, None, f.loc, train, f.get("inplace", False))
 
     @staticmethod
