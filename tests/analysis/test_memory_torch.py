@@ -25,7 +25,9 @@ NAMES = ["alexnet", "vgg11", "vgg13", "vgg16", "vgg19", "vgg16_bn",
          "densenet161", "densenet169", "densenet201", "mobilenet_v2", "mobilenet_v3_small",
          "mobilenet_v3_large", "squeezenet1_0", "squeezenet1_1", "shufflenet_v2_x1_0",
          "efficientnet_b0", "mnasnet1_0"]
-MODELS = {name: 96 if name == "inception_v3" else 64 for name in NAMES}
+# Inception-v3 at 299: its train-only aux head needs Mixed_6e >= 17x17 and is size-checked
+# even at inference for now (a known bug), so nothing smaller builds.
+MODELS = {name: 299 if name == "inception_v3" else 64 for name in NAMES}
 BATCH = 2
 
 

@@ -306,11 +306,13 @@ class Builder:
                     env: dict[str, Any], train: bool) -> int:
         f = self._fields(value, loc, "parallel", ("branches", "merge", "inplace", "flat"),
                          ("branches", "merge"))
-        outer = scope.child(scope.name_for(name)) if name else scope
         branches = f["branches"]
         flat = f.get("flat", False)  # branches continue the enclosing scope (torchvision's Fire)
         if not isinstance(flat, bool):
             raise CnnCostError("'flat' must be true or false", f.loc)
+        # a named flat parallel names only its merge (InceptionE's inner torch.cat)
+        label = scope.name_for(name) if name else None
+        outer = scope.child(label) if label and not flat else scope
         outs: list[int] = []
         if isinstance(branches, LMap):
             for bname, body in branches.items():
@@ -325,7 +327,9 @@ class Builder:
             raise CnnCostError("'branches' must be a list of layer lists or a mapping", f.loc)
         if len(outs) < 2:
             raise CnnCostError("'parallel' needs at least two branches", f.loc)
-        return self._merge(f["merge"], outs, outer, None, f.loc, train, f.get("inplace", False))
+        merge_name = name if label and flat else None
+        return self._merge(f["merge"], outs, outer, merge_name, f.loc, train,
+                           f.get("inplace", False))
 
     def _c_residual(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
                     env: dict[str, Any], train: bool) -> int:

@@ -86,8 +86,11 @@ def _fast_build(builder: Any, kwargs: dict[str, Any]) -> Any:
     None when some module cannot initialise itself."""
     import torch
 
-    with torch.device("meta"):
-        model = builder(**kwargs)
+    try:
+        with torch.device("meta"):
+            model = builder(**kwargs)
+    except NotImplementedError:  # a builder that reads tensor values (RegNet's widths)
+        return None
     model = model.to(torch.float64).to_empty(device="cpu")
     for mod in model.modules():
         if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm):
