@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..dims import Shape, as_int, is_symbolic, prod
-from ..errors import CnnCostError
+from ..errors import CnnCostError, suggest
+from ..expr import evaluate
 
 REQUIRED = object()
 
@@ -93,6 +94,34 @@ class Op:
     def allocates(self, a: dict[str, Any]) -> bool:
         """Whether the output is a new tensor at inference (False for in-place ops and views)."""
         return not a.get("inplace", self.inplace_default)
+
+    def bind(self, value: dict[str, Any], env: dict[str, Any], loc: Any = None,
+             path: str = "") -> dict[str, Any]:
+        """A layer's spec arguments (aliases resolved, expressions evaluated in ``env``,
+        defaults filled in), refusing unknown, repeated or missing ones."""
+        args: dict[str, Any] = {}
+        for key, raw in value.items():
+            canon = self.aliases.get(key, key)
+            where = getattr(value, "key_locs", {}).get(key, loc)
+            if canon not in self.args:
+                raise CnnCostError(f"unknown argument {key!r} of {self.name!r}"
+                                   + suggest(str(key), list(self.args) + list(self.aliases)),
+                                   where, path)
+            if canon in args:
+                raise CnnCostError(f"argument {canon!r} of {self.name!r} given twice", loc, path)
+            if isinstance(raw, str) and raw in self.literals.get(canon, ()):
+                args[canon] = raw
+                continue
+            try:
+                args[canon] = evaluate(raw, env)
+            except CnnCostError as exc:
+                raise exc.with_context(where, path) from None
+        for key, default in self.args.items():
+            if key not in args:
+                if default is REQUIRED:
+                    raise CnnCostError(f"{self.name!r} needs argument {key!r}", loc, path)
+                args[key] = default
+        return args
 
     def apply(self, args: dict[str, Any], ins: list[Shape]) -> Applied:
         """Every rule on evaluated args and input shapes, memoised: deep nets repeat the same

@@ -14,13 +14,12 @@ from typing import Any
 from ..dims import Shape, is_symbolic
 from ..errors import CnnCostError, Loc, suggest
 from ..expr import evaluate
-from ..ops import MERGES, OPS, PROJECT_CONV, PROJECT_NORM, REQUIRED, RESIDUAL_MERGE, Op
+from ..ops import MERGES, OPS, PROJECT_CONV, PROJECT_NORM, RESIDUAL_MERGE, Op
 from .bindings import environment
-from ..graph import Graph, Node
+from ..graph import MAX_NODES, Graph, Node
 from .schema import Spec
 from .yamlio import LList, LMap
 
-MAX_NODES = 100_000
 CONSTRUCTS = ("repeat", "for", "seq", "parallel", "residual", "side")
 ITEM_KEYS = ("name", "when")
 
@@ -59,6 +58,14 @@ def _expand_name(template: str, env: dict[str, Any], loc: Loc) -> str:
     return name
 
 
+def _local(env: dict[str, Any], shape: Shape) -> dict[str, Any]:
+    """The environment of a layer's arguments: ``in.c`` (and ``in.h``, ``in.w``) of its input."""
+    local = {**env, "in.c": shape[0]}
+    if len(shape) == 3:
+        local["in.h"], local["in.w"] = shape[1], shape[2]
+    return local
+
+
 def _word(value: Any, what: str, loc: Loc) -> Any:
     """A variable or scope name from a spec: None or an identifier-like word."""
     if value is not None and (not isinstance(value, str) or not value.isidentifier()):
@@ -71,27 +78,17 @@ class Builder:
 
     def __init__(self, spec: Spec):
         self.spec = spec
-        self.nodes: list[Node] = []
+        self.graph = Graph(spec, (), [], 0, False, {})
         self.stack: list[str] = []
 
     # ---- nodes --------------------------------------------------------------------------
-    def _append(self, node: Node) -> int:
-        if len(self.nodes) >= MAX_NODES:
-            raise CnnCostError(f"network expands to more than {MAX_NODES:,} layers")
-        self.nodes.append(node)
-        return node.index
+    @property
+    def nodes(self) -> list[Node]:
+        return self.graph.nodes
 
     def op_node(self, op: Op, args: dict[str, Any], inputs: list[int], name: str,
                 loc: Loc | None, train_only: bool) -> int:
-        ins = [self.nodes[i].shape for i in inputs]
-        r = op.apply(args, ins)
-        node = Node(
-            index=len(self.nodes), name=name, type=op.name, op=op, args=dict(r.args),
-            inputs=tuple(inputs), shape=r.shape, train_only=train_only, loc=loc,
-            param_shapes=dict(r.param_shapes), buffer_shapes=dict(r.buffer_shapes), macs=r.macs,
-            other_ops=r.other_ops, allocates=r.allocates,
-        )
-        return self._append(node)
+        return self.graph.add(op, args, inputs, name, loc, train_only)
 
     # ---- items --------------------------------------------------------------------------
     def seq(self, items: Any, x: int, scope: _Scope, env: dict[str, Any], train: bool,
@@ -162,32 +159,7 @@ class Builder:
         if not isinstance(value, dict):
             raise CnnCostError(f"arguments of {op.name!r} must be a mapping like "
                                f"{{{next(iter(op.args), 'k')}: ...}}", loc)
-        shape = self.nodes[x].shape
-        local = {**env, "in.c": shape[0]}
-        if len(shape) == 3:
-            local["in.h"], local["in.w"] = shape[1], shape[2]
-        args: dict[str, Any] = {}
-        for key, raw in value.items():
-            canon = op.aliases.get(key, key)
-            if canon not in op.args:
-                raise CnnCostError(f"unknown argument {key!r} of {op.name!r}"
-                                   + suggest(str(key), list(op.args) + list(op.aliases)),
-                                   getattr(value, "key_locs", {}).get(key, loc), path)
-            if canon in args:
-                raise CnnCostError(f"argument {canon!r} of {op.name!r} given twice", loc, path)
-            if isinstance(raw, str) and raw in op.literals.get(canon, ()):
-                args[canon] = raw
-            else:
-                try:
-                    args[canon] = evaluate(raw, local)
-                except CnnCostError as exc:
-                    raise exc.with_context(getattr(value, "key_locs", {}).get(key, loc),
-                                           path) from None
-        for key, default in op.args.items():
-            if key not in args:
-                if default is REQUIRED:
-                    raise CnnCostError(f"{op.name!r} needs argument {key!r}", loc, path)
-                args[key] = default
+        args = op.bind(value, _local(env, self.nodes[x].shape), loc, path)
         try:
             return self.op_node(op, args, [x], path, loc, train)
         except CnnCostError as exc:
@@ -204,10 +176,7 @@ class Builder:
             value = {}
         if not isinstance(value, dict):
             raise CnnCostError(f"arguments of block {block_name!r} must be a mapping", loc)
-        shape = self.nodes[x].shape
-        local = {**env, "in.c": shape[0]}
-        if len(shape) == 3:
-            local["in.h"], local["in.w"] = shape[1], shape[2]
+        local = _local(env, self.nodes[x].shape)
         bound: dict[str, Any] = {}
         for key, raw in value.items():
             if key not in declared:
@@ -383,13 +352,15 @@ def build(spec: Spec, sets: dict[str, Any] | None = None,
     env, shape = environment(spec, sets, input, symbolic)
     builder = Builder(spec)
     out = builder.run(shape, env)
+    graph = builder.graph
     # Symbols only enter through the environment and the input shape (expressions and ops
     # never make one from numbers), so without any there the nodes need no scan.
     is_sym = _has_symbols([*env.values(), *shape]) and (any(is_symbolic(d) for d in shape) or any(
         is_symbolic(n.macs) or any(is_symbolic(d) for d in n.shape) or is_symbolic(n.params)
-        for n in builder.nodes
+        for n in graph.nodes
     ))
-    return Graph(spec, shape, builder.nodes, out, is_sym, env)
+    graph.input_shape, graph.output, graph.symbolic, graph.env = shape, out, is_sym, env
+    return graph
 
 
 def _has_symbols(values: Any) -> bool:
