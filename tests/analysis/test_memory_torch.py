@@ -10,13 +10,13 @@ it), so the peak is what eager PyTorch actually holds. Both within +-10% per mod
 from __future__ import annotations
 
 from typing import Any
+import weakref
 
 import pytest
 
 from cnncost.analysis import memory as m
 from cnncost.api import build_graph
-
-from torch_memory import torch_inference_peak, torch_saved_bytes
+from torch_oracle import state_ptrs, torch_saved_bytes
 
 # cnncost spec name == torchvision builder name. The memory rules do not depend on the image size,
 # so a small input keeps this fast (64 is above every model's minimum but Inception-v3's 75).
@@ -43,6 +43,46 @@ def _torch_model(models: Any, name: str) -> Any:
     with torch.device("meta"):
         model = getattr(models, name)(**kwargs)
     return model.to_empty(device="cpu")
+
+
+def torch_inference_peak(model: Any, x: Any) -> int:
+    """Peak bytes of live activation storages (input included) in a no_grad forward."""
+    import torch
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils._pytree import tree_leaves
+
+    state = state_ptrs(model)
+
+    class Live(TorchDispatchMode):
+        def __init__(self) -> None:
+            super().__init__()
+            self.live = self.peak = x.untyped_storage().nbytes()
+            self.held: set[int] = {x.untyped_storage().data_ptr()}
+
+        def free(self, ptr: int, size: int) -> None:
+            self.held.discard(ptr)
+            self.live -= size
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            for t in tree_leaves(out):
+                if not isinstance(t, torch.Tensor):
+                    continue
+                st = t.untyped_storage()
+                ptr, size = st.data_ptr(), st.nbytes()
+                if ptr and ptr not in self.held and ptr not in state:
+                    self.held.add(ptr)
+                    self.live += size
+                    self.peak = max(self.peak, self.live)
+                    weakref.finalize(st, self.free, ptr, size)
+            return out
+
+    model.eval()
+    mode = Live()
+    with torch.no_grad(), mode:
+        out = model(x)
+    del out
+    return mode.peak
 
 
 @pytest.mark.parametrize("name", list(MODELS))

@@ -100,7 +100,7 @@ def test_saved_for_backward_within_1_percent(torchvision_models):
     import torch
 
     from cnncost.analysis import memory as m
-    from torch_memory import torch_saved_bytes
+    from torch_oracle import torch_saved_bytes
 
     model = _model(torchvision_models).to_empty(device="cpu")
     torch.manual_seed(0)

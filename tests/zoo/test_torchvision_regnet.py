@@ -15,7 +15,7 @@ import pytest
 import cnncost
 from cnncost.api import build_graph
 from cnncost.spec.bindings import environment
-from cnncost.spec.zoo import load_spec
+from cnncost import load_spec
 from torch_oracle import torch_counts
 from torchvision_meta import buffer_names, leaf_output_shapes, meta_device, param_table
 
@@ -123,7 +123,7 @@ def test_saved_for_backward_within_1_percent(torchvision_models, name, size):
     import torch
 
     from cnncost.analysis import memory as m
-    from torch_memory import torch_saved_bytes
+    from torch_oracle import torch_saved_bytes
 
     with meta_device():
         model = getattr(torchvision_models, name)(weights=None)
