@@ -83,7 +83,7 @@ class Report:
         return self.rows
 
     def to_dict(self) -> dict[str, Any]:
-        from ..render.report import jsonable
+        from ..render.text import jsonable
 
         return jsonable({
             "model": self.model, "title": self.title, "source": self.source,

@@ -6,12 +6,11 @@ from typing import Annotated
 
 import typer
 
+from ..render.text import FORMATS
 from .app import app, emit
 from .options import (Aux, AuxAlias, Batch, Depth, Dtype, Exact, Format, From, Input, Only, Set,
                       Symbolic, Until, aux_heads, check_format, split_types)
 from .importcmd import SkipUnknown
-
-FORMATS = ("table", "markdown", "json", "csv", "html")
 
 
 @app.command("list")
@@ -34,7 +33,7 @@ def list_models(fmt: Format = "table") -> None:
         emit(tabulate(rows, headers=["model", "title", "source"], tablefmt="simple",
                       maxcolwidths=[None, 40, 70]))
         return
-    from ..render.report import tabular
+    from ..render.text import tabular
 
     emit(tabular(["model", "title", "source"], rows, fmt,
                  title="cnncost bundled models" if fmt == "html" else ""))

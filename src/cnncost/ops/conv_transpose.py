@@ -6,7 +6,7 @@ from typing import Any
 
 from ..dims import floor_div, is_symbolic
 from ..errors import CnnCostError
-from .base import REQUIRED, Op, check_positive, need_bool, need_int, pair, register, spatial
+from .base import REQUIRED, Op, Saved, check_positive, need_bool, need_int, pair, register, spatial
 
 
 @register
@@ -58,6 +58,12 @@ class ConvTranspose(Op):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return out[0] * out[1] * out[2] if a["bias"] else 0
+
+    # ---- memory rules -------------------------------------------------------------------
+    autocast_weights = True
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return [Saved("input", autocast=True)]  # convolution_backward(grad, input, weight)
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np

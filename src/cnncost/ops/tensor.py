@@ -6,7 +6,7 @@ from typing import Any
 
 from ..dims import floor_div, is_symbolic
 from ..errors import CnnCostError
-from .base import REQUIRED, Op, need_float, need_int, numel, register, spatial
+from .base import REQUIRED, Op, Saved, need_float, need_int, numel, register, spatial
 
 
 @register
@@ -18,6 +18,12 @@ class Flatten(Op):
 
     def shape(self, a: dict[str, Any], ins: list) -> tuple:
         return (numel(ins[0]),)
+
+    # ---- memory rules -------------------------------------------------------------------
+    grad_is_view = True
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return []
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         return xs[0].reshape(xs[0].shape[0], -1), 0
@@ -37,6 +43,16 @@ class Dropout(Op):
             raise CnnCostError(f"dropout probability p must be in [0, 1], got {p}")
         return {"p": p}
 
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        if a.get("p", 0) <= 0:
+            return []
+        # CUDA's fused native_dropout keeps a bool mask; the CPU path keeps a float noise tensor
+        return [Saved("new", "mask", numel(out), itemsize=1 if device == "cuda" else None)]
+
+    def allocates_in(self, a: dict[str, Any], train: bool, allocates: bool) -> bool:
+        return train and a.get("p", 0) > 0
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         return xs[0], 0
 
@@ -52,6 +68,12 @@ class Identity(Op):
     def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
         return {"p": need_float(a["p"], "p")}
 
+    # ---- memory rules -------------------------------------------------------------------
+    grad_is_view = True
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return []
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         return xs[0], 0
 
@@ -63,6 +85,10 @@ class Softmax(Op):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return 3 * numel(out)  # exp, add, divide
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return [Saved("output")]
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np
@@ -85,6 +111,10 @@ class ChannelShuffle(Op):
         if not is_symbolic(c) and not is_symbolic(g) and c % g:
             raise CnnCostError(f"groups={g} does not divide the {c} input channels")
         return {"groups": g}
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return []
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         x = xs[0]
@@ -112,6 +142,10 @@ class Chunk(Op):
 
     def shape(self, a: dict[str, Any], ins: list) -> tuple:
         return (floor_div(ins[0][0], a["parts"]), *ins[0][1:])
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return []
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         x = xs[0]
