@@ -44,3 +44,24 @@ def weights_meta(models: Any, enum_name: str) -> dict[str, Any]:
     """torchvision's published metadata (``num_params``, ``_ops`` GFLOPS) of the first weights."""
     weights = getattr(models, enum_name)
     return next(iter(weights)).meta
+
+
+def leaf_output_shapes(model: Any, input_shape: tuple[int, int, int]) -> dict[str, list[tuple]]:
+    """Per-sample output shape of every leaf module each time it runs, keyed by module path
+    (run wherever the model's parameters live: pass a model built on the ``meta`` device to
+    get shapes without arithmetic)."""
+    import torch
+
+    model.eval()
+    shapes: dict[str, list[tuple]] = {}
+    handles = []
+    for name, mod in model.named_modules():
+        if name and not any(True for _ in mod.children()):
+            handles.append(mod.register_forward_hook(
+                lambda m, i, o, name=name: shapes.setdefault(name, []).append(tuple(o.shape[1:]))))
+    device = next(model.parameters()).device
+    with torch.no_grad():
+        model(torch.zeros(1, *input_shape, device=device))
+    for h in handles:
+        h.remove()
+    return shapes
