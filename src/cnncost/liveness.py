@@ -79,8 +79,8 @@ def _elements(shape: tuple) -> int:
 
 
 def _allocates(node: Any, train: bool) -> bool:
-    if node.type == "dropout":
-        return train and node.args.get("p", 0) > 0
+    if node.type == "dropout":  # in place, it multiplies its input by the noise
+        return train and node.args.get("p", 0) > 0 and not node.args.get("inplace", False)
     return node.allocates
 
 
@@ -171,8 +171,10 @@ def _saved(p: Plan, node: Any) -> list[tuple[Any, Storage | None]]:
     if t == "dropout":
         if node.args.get("p", 0) <= 0:
             return []
-        # CUDA's fused native_dropout keeps a bool mask; the CPU path keeps a float noise tensor
-        mask = 1 if p.device == "cuda" else p.act_bytes
+        # CUDA's fused native_dropout keeps a bool mask; the CPU path and the in-place one
+        # (torch.dropout_, never fused) keep a noise tensor of the input's dtype
+        fused = p.device == "cuda" and not node.args.get("inplace", False)
+        mask = 1 if fused else p.act_bytes
         return [(("mask", i), Storage(_elements(node.shape) * mask))]
     if t in SAVES_RESULT:
         return [(p.out[i], None)]
@@ -200,8 +202,9 @@ def _saved(p: Plan, node: Any) -> list[tuple[Any, Storage | None]]:
         saved: list[tuple[Any, Storage | None]] = [(ins[0], None)]
         if t == "maxpool":  # int64 argmax indices, one per output element
             saved.append((("indices", i), Storage(_elements(node.shape) * 8)))
-        if t == "bn":  # save_mean and save_invstd, fp32, C each (batch independent)
-            saved.append((("bn_stats", i), Storage(0, 2 * node.shape[0] * 4)))
+        if t == "bn":  # save_mean and save_invstd: two fp32 tensors of C (batch independent)
+            saved.append((("bn_mean", i), Storage(0, node.shape[0] * 4)))
+            saved.append((("bn_invstd", i), Storage(0, node.shape[0] * 4)))
         if p.input_bytes != p.act_bytes and node.inputs[0] == 0 and t in ("conv", "linear"):
             # autocast casts the fp32 input batch to a 16-bit copy, and that copy is saved
             saved[0] = (("cast", i), Storage(_elements(p.graph.nodes[0].shape) * p.act_bytes))

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..dims import floor_div, is_symbolic
 from ..errors import CnnCostError
-from .base import REQUIRED, Op, need_float, need_int, numel, register, spatial
+from .base import REQUIRED, Op, need_bool, need_float, need_int, numel, register, spatial
 
 
 @register
@@ -26,14 +26,19 @@ class Flatten(Op):
 class Dropout(Op):
     name = "dropout"
     summary = "dropout: identity at inference; keeps a mask in training"
-    args = {"p": 0.5}
+    # inplace: torch's nn.Dropout(inplace=True), which matters in training only (no new output,
+    # and a float noise tensor rather than CUDA's fused kernel's bool mask is kept)
+    args = {"p": 0.5, "inplace": False}
     inplace_default = True
 
     def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
         p = need_float(a["p"], "p")
         if not 0.0 <= p <= 1.0:
             raise CnnCostError(f"dropout probability p must be in [0, 1], got {p}")
-        return {"p": p}
+        return {"p": p, "inplace": need_bool(a["inplace"], "inplace")}
+
+    def allocates(self, a: dict[str, Any]) -> bool:
+        return False  # at inference dropout returns its input, in place or not
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         return xs[0], 0
