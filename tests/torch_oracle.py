@@ -46,6 +46,70 @@ def weights_meta(models: Any, enum_name: str) -> dict[str, Any]:
     return next(iter(weights)).meta
 
 
+def state_ptrs(model: Any) -> set[int]:
+    """Storage pointers of a model's parameters and buffers."""
+    return {t.untyped_storage().data_ptr() for t in (*model.parameters(), *model.buffers())}
+
+
+def builder_kwargs(name: str, train: bool = True) -> dict[str, Any]:
+    """torchvision builder arguments without weights: GoogLeNet and Inception v3 train with their
+    auxiliary heads, which cnncost's training plan includes (the specs' train-only sides)."""
+    kwargs: dict[str, Any] = {"weights": None}
+    if name in ("googlenet", "inception_v3"):
+        kwargs.update(aux_logits=train, init_weights=False)
+    return kwargs
+
+
+def _blocks(sizes: Any, block: int) -> int:
+    return sum(-(-n // block) * block for n in sizes)
+
+
+def torch_saved_bytes(model: Any, x: Any, block: int = 1) -> int:
+    """Bytes of distinct storages autograd saves in one training forward pass, each rounded up
+    to ``block`` bytes (512: the CUDA caching allocator's smallest block, as cnncost counts)."""
+    import torch
+
+    skip = state_ptrs(model)
+    seen: dict[int, int] = {}
+
+    def pack(t: Any) -> Any:
+        st = t.untyped_storage()
+        if st.data_ptr() not in skip:
+            seen.setdefault(st.data_ptr(), st.nbytes())
+        return t
+
+    model.train()
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        model(x)
+    return _blocks(seen.values(), block)
+
+
+def fake_cuda_saved_bytes(models: Any, name: str, shape: tuple, block: int = 512) -> int:
+    """torch_saved_bytes of torchvision's model on CUDA, without a GPU: under FakeTensorMode
+    tensors on device "cuda" carry shapes, dtypes and storages only, and dispatch takes the CUDA
+    paths (the fused dropout's bool mask, cuDNN batch norm's saved statistics). Storages are
+    told apart by their StorageImpl (fake ones have no data pointers)."""
+    import torch
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    with FakeTensorMode():
+        with torch.device("cuda"):
+            model = getattr(models, name)(**builder_kwargs(name)).train()
+            x = torch.randn(*shape)
+        skip = {t.untyped_storage()._cdata for t in (*model.parameters(), *model.buffers())}
+        seen: dict[int, int] = {}
+
+        def pack(t: Any) -> Any:
+            st = t.untyped_storage()
+            if st._cdata not in skip:
+                seen.setdefault(st._cdata, st.nbytes())
+            return t
+
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            model(x)
+    return _blocks(seen.values(), block)
+
+
 def leaf_output_shapes(model: Any, input_shape: tuple[int, int, int]) -> dict[str, list[tuple]]:
     """Per-sample output shape of every leaf module each time it runs, keyed by module path
     (run wherever the model's parameters live: pass a model built on the ``meta`` device to

@@ -91,7 +91,7 @@ def test_every_leaf_module_output_shape(meta_model, name):
 @pytest.mark.parametrize("name", list(MODELS))
 def test_parameter_and_buffer_names_and_shapes(meta_model, name):
     """Row names are torchvision's module paths: every state_dict tensor, same shape."""
-    from cnncost.reference_torch import compare_shapes
+    from cnncost.verify.reference_torch import compare_shapes
 
     assert compare_shapes(build_graph(name), meta_model(name).state_dict()) == []
 

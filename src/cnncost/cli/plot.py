@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from .app import app, emit
-from .options import (Batch, Depth, Dtype, Format, From, Input, Only, Set, Train, Until,
-                      check_format, split_types)
+from .options import (Aux, AuxAlias, Batch, Depth, Dtype, Format, From, Input, Only, Set, Until,
+                      aux_heads, check_format, split_types)
 
 
 @app.command()
@@ -19,8 +19,8 @@ def plot(
     metric: Annotated[str, typer.Option("--metric", "-m", help="memory, params, macs (comma-"
                                                                "separated) or all")] = "all",
     input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
-    fmt: Format = "table", train: Train = False, until: Until = None, start: From = None,
-    only: Only = None, depth: Depth = None,
+    fmt: Format = "table", aux: Aux = False, train: AuxAlias = False, until: Until = None,
+    start: From = None, only: Only = None, depth: Depth = None,
 ) -> None:
     """Per-layer bar charts (layers along the depth of the network), like the lecture's
     AlexNet/VGG charts. Rows that are zero in every plotted metric are left out.
@@ -28,13 +28,14 @@ def plot(
     --format markdown prints an image link (for 'cnncost embed'); csv and json print the plotted
     numbers."""
     from ..api import analyze
-    from ..embed import dry_run
-    from ..plot import METRIC_INFO, check_suffix, metrics_of, plotted_rows, save
+    from .embedding import dry_run
+    from ..render.plot import METRIC_INFO, check_suffix, metrics_of, plotted_rows, save
 
     check_format(fmt, ("table", "markdown", "json", "csv", "html"))
     chosen = metrics_of(metric)
     check_suffix(output)
-    reports = [analyze(m, input=input, batch=batch, dtype=dtype, set=set, train=train,
+    heads = aux_heads(aux, train)
+    reports = [analyze(m, input=input, batch=batch, dtype=dtype, set=set, train=heads,
                        start=start, until=until, only=split_types(only), depth=depth)
                for m in models]
     if not dry_run():  # 'cnncost embed --check' writes nothing
