@@ -14,6 +14,7 @@ class Flatten(Op):
     name = "flatten"
     summary = "C×H×W -> C·H·W features (a view: allocates nothing)"
     inplace_default = True
+    any_layout = True
 
     def shape(self, a: dict[str, Any], ins: list) -> tuple:
         return (numel(ins[0]),)
@@ -30,6 +31,7 @@ class Dropout(Op):
     # and a float noise tensor rather than CUDA's fused kernel's bool mask is kept)
     args = {"p": 0.5, "inplace": False}
     inplace_default = True
+    any_layout = True
 
     def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
         p = need_float(a["p"], "p")
@@ -50,6 +52,7 @@ class Identity(Op):
     summary = "passes its input through (stochastic depth at inference, placeholders)"
     args = {"p": 0.0}
     inplace_default = True
+    any_layout = True
 
     def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
         return {"p": need_float(a["p"], "p")}
