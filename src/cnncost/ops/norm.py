@@ -30,7 +30,9 @@ class BatchNorm(Op):
     # ---- memory rules -------------------------------------------------------------------
     def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
         # the input, and save_mean + save_invstd: fp32, C each, independent of the batch
-        return [Saved("input"), Saved("new", "bn_stats", fixed=2 * out[0] * 4)]
+        # save_mean and save_invstd: two fp32 tensors of C (batch independent), two allocations
+        return [Saved("input"), Saved("new", "bn_mean", fixed=out[0] * 4),
+                Saved("new", "bn_invstd", fixed=out[0] * 4)]
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np
