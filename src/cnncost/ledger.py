@@ -6,6 +6,7 @@ relative to the ledger file) with its input, ``set`` overrides, ``from``/``until
 ``only`` op types; the quantity; the value *as printed*; its unit; the convention that reproduces
 it; and where it is printed. A figure known not to reproduce carries ``expect: mismatch`` and a
 ``reason``; it is checked to still mismatch, so a change that silently "fixes" it is noticed.
+Accuracy figures (``acc@1``, ``acc@5``, ``top5_error``) are *recorded*, not recomputed.
 
 >>> entries = load_ledger()
 >>> results = check(e for e in entries if e.id == "lecture-alexnet-conv1-params-exact")
@@ -27,12 +28,13 @@ from .errors import CnnCostError, Loc, suggest
 from .yamlio import LList, LMap, load_file
 
 REPRODUCED, KNOWN, REGRESSION = "reproduced", "known discrepancy", "REGRESSION"
-STATUSES = (REPRODUCED, KNOWN, REGRESSION)
+RECORDED = "recorded"  # accuracy: kept with its source, nothing to recompute
+STATUSES = (REPRODUCED, KNOWN, RECORDED, REGRESSION)
 
 TOP_KEYS = ("ledger", "sources", "entries")
 SELECT_KEYS = ("model", "input", "set", "from", "until", "only", "dtype", "train")
 ENTRY_KEYS = ("id", *SELECT_KEYS, "quantity", "of", "vs", "value", "printed", "unit", "convention",
-              "tolerance", "source", "locator", "expect", "reason")
+              "tolerance", "source", "locator", "expect", "reason", "weights", "year")
 
 COUNT_UNITS = {"": 1, "K": 10**3, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 BYTE_UNITS = {"B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30,
@@ -52,7 +54,10 @@ QUANTITIES: dict[str, dict[str, Any]] = {
     "state_memory": BYTE_UNITS,       # (params + buffers) x dtype bytes: all a checkpoint holds
     "output_shape": {"": 1},          # the last selected layer's output, e.g. 64x56x56
     "ratio": {"x": 1, "%": Fraction(1, 100)},  # quantity `of` this model over the `vs` model
+    "min_size": {"": 1},              # smallest square input side every layer accepts
+    "acc@1": {"%": 1}, "acc@5": {"%": 1}, "top5_error": {"%": 1},  # recorded, not recomputed
 }
+RECORDED_QUANTITIES = ("acc@1", "acc@5", "top5_error")
 
 
 @dataclass(frozen=True)
@@ -90,10 +95,12 @@ class Entry:
     reason: str = ""
     loc: Loc | None = None
     base: Path | None = None        # the ledger's folder: spec paths are relative to it
+    weights: str = ""               # what was measured: 'X_Weights.V1', an ILSVRC submission
+    year: int | None = None         # e.g. the ILSVRC edition a top-5 error was won in
 
     @property
     def models(self) -> tuple[str, ...]:
-        return (self.sel.model,) + ((self.vs.model,) if self.vs else ())
+        return tuple(m for m in (self.sel.model, self.vs.model if self.vs else "") if m)
 
 
 @dataclass(frozen=True)
@@ -171,8 +178,8 @@ def _half_ulp(value: Any) -> Fraction:
     return Fraction(1, 2) * Fraction(10) ** exponent
 
 
-def _selection(raw: LMap, what: str) -> Selection:
-    model = _text(raw, "model")
+def _selection(raw: LMap, what: str, model_optional: bool = False) -> Selection:
+    model = _text(raw, "model", required=not model_optional)  # '' only for recorded figures
     sets = raw.get("set") or {}
     if not isinstance(sets, dict):
         raise _err(f"'set' of {what} must be a mapping", raw, "set")
@@ -255,9 +262,13 @@ def _entry(raw: Any, sources: dict[str, str], seen: set[str]) -> Entry:
     reason = _text(raw, "reason", required=expect is not None)
     if expect is None and reason:
         raise _err(f"{what} has a 'reason' but no 'expect: mismatch'", raw, "reason")
-    return Entry(eid, _selection(raw, what), quantity, value, unit, tolerance, source,
+    year = raw.get("year")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+        raise _err(f"'year' of {what} must be an integer", raw, "year")
+    return Entry(eid, _selection(raw, what, quantity in RECORDED_QUANTITIES), quantity, value, unit, tolerance, source,
                  sources[source], _text(raw, "locator"), _text(raw, "convention", False),
-                 str(raw.get("printed", "")), of, vs, expect == "mismatch", reason, raw.loc)
+                 str(raw.get("printed", "")), of, vs, expect == "mismatch", reason, raw.loc,
+                 weights=_text(raw, "weights", False), year=year)
 
 
 def _is_numeric(text: str) -> bool:
@@ -278,15 +289,13 @@ def resolve_model(model: str, base: Path | None) -> str:
 
 
 def _check_model(model: str, base: Path, where: LMap) -> None:
-    """An unknown bundled name or a missing spec file makes the ledger malformed."""
-    from .spec import is_path, zoo_index
+    """A missing spec file makes the ledger malformed; an unknown bundled name is reported per
+    entry by ``check`` ('unknown model'), so a ledger can list models a zoo does not have yet."""
+    from .spec import is_path
 
-    if is_path(model):
-        if not Path(resolve_model(model, base)).is_file():
-            raise _err(f"no such spec file: {model} (paths are relative to the ledger)", where,
-                       "model")
-    elif model not in zoo_index():
-        raise _err(f"unknown model {model!r}" + suggest(model, list(zoo_index())), where, "model")
+    if is_path(model) and not Path(resolve_model(model, base)).is_file():
+        raise _err(f"no such spec file: {model} (paths are relative to the ledger)", where,
+                   "model")
 
 
 def load_ledger(path: str | Path | None = None) -> list[Entry]:
@@ -327,6 +336,11 @@ def _measure(sel: Selection, quantity: str, unit: str, base: Path | None = None)
     from .api import analyze
     from .dims import prod
 
+    if quantity == "min_size":
+        from .minsize import min_square_input
+
+        return min_square_input(resolve_model(sel.model, base), set=sel.set or None,
+                                train=sel.train)
     r = analyze(resolve_model(sel.model, base), input=sel.input, dtype=sel.dtype,
                 set=sel.set or None, train=sel.train, start=sel.start, until=sel.until,
                 only=list(sel.only) if sel.only else None)
@@ -417,6 +431,12 @@ def shown(entry: Entry, computed: Any) -> Any:
 def check_entry(entry: Entry) -> Result:
     """Recompute one entry and give its verdict."""
     try:
+        if entry.quantity in RECORDED_QUANTITIES:  # nothing to recompute; the model must exist
+            from .spec import load_spec
+
+            for model in entry.models:
+                load_spec(resolve_model(model, entry.base))
+            return Result(entry, None, RECORDED, "")
         computed = compute(entry)
     except CnnCostError as exc:
         return Result(entry, None, REGRESSION, f"cannot compute: {exc}")

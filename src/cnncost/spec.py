@@ -15,9 +15,10 @@ from typing import Any
 from .errors import CnnCostError, Loc, suggest
 from .yamlio import LList, LMap, clone, load_file
 
-TOP_KEYS = ("cnncost", "name", "title", "source", "notes", "input", "symbols", "params", "blocks",
-            "layers", "variants")
-VARIANT_KEYS = ("title", "source", "notes", "input", "symbols", "params")
+TOP_KEYS = ("cnncost", "name", "title", "family", "origin", "source", "notes", "input", "symbols",
+            "params", "blocks", "layers", "variants")
+VARIANT_KEYS = ("title", "family", "origin", "source", "notes", "input", "symbols", "params")
+ORIGINS = ("torchvision", "paper", "lecture")  # whose layout a spec follows
 BLOCK_KEYS = ("args", "body", "inline", "doc")
 
 
@@ -36,6 +37,8 @@ class Spec:
     layers: LList
     notes: str = ""
     variants: tuple[str, ...] = ()
+    family: str = ""                # e.g. "ResNet"; default: the file's name
+    origin: str = ""                # one of ORIGINS; default: see _origin
     locs: dict[str, Loc] = field(default_factory=dict)
 
 
@@ -71,6 +74,19 @@ def _symbols(raw: LMap) -> dict[str, Any]:
                                raw.key_locs.get(name, raw.loc))
         out[str(name)] = value
     return out
+
+
+def _origin(raw: LMap, spec: Spec, default: str | None = None) -> str:
+    """'origin' as given, else the default: torchvision when the title or source names it."""
+    value = raw.get("origin")
+    if value is None:
+        if default is not None:
+            return default
+        return "torchvision" if "torchvision" in spec.title + spec.source else "paper"
+    if value not in ORIGINS:
+        raise CnnCostError(f"'origin' must be one of {', '.join(ORIGINS)}, got {value!r}"[:160],
+                           raw.key_locs.get("origin", raw.loc))
+    return str(value)
 
 
 def _input(value: Any, loc: Loc) -> list:
@@ -121,7 +137,9 @@ def parse_spec(raw: Any, file: str, variant: str | None = None) -> Spec:
         symbols=_symbols(_mapping(raw, "symbols")), params=dict(_mapping(raw, "params")),
         blocks=dict(blocks), layers=layers, variants=tuple(str(v) for v in variants),
         locs={"input": raw.key_locs.get("input", raw.loc), "params": raw.loc},
+        family=_text(raw, "family", file, Path(file).stem),
     )
+    spec.origin = _origin(raw, spec)
     if not spec.input:
         raise CnnCostError("'input' must be a list like [3, H, W]", raw.key_locs.get("input", raw.loc))
     if variant is not None and variant != name:
@@ -143,6 +161,8 @@ def _apply_variant(spec: Spec, raw: Any, variant: str, loc: Loc) -> None:
     spec.title = _text(raw, "title", spec.file, spec.title)
     spec.source = _text(raw, "source", spec.file, spec.source)
     spec.notes = _text(raw, "notes", spec.file, spec.notes)
+    spec.family = _text(raw, "family", spec.file, spec.family)
+    spec.origin = _origin(raw, spec, spec.origin)
     if "input" in raw:
         spec.input = _input(raw["input"], raw.key_locs.get("input", loc))
     if "symbols" in raw:
