@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_defaults_and_variant_overrides(tmp_path):
     from cnncost.yamlio import load_file
 
     path = _spec(tmp_path, "")
-    variant = parse_spec(load_file(path, path), path, "net-lecture")
+    variant = parse_spec(load_file(Path(path)), path, "net-lecture")
     assert (variant.family, variant.origin) == ("Nets", "lecture")
 
 
