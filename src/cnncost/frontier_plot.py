@@ -36,43 +36,53 @@ def _colours(families: list[str]) -> dict[str, Any]:
     return {f: cmap(order[i % 20]) for i, f in enumerate(families)}
 
 
-def _overlaps(box: tuple[float, float, float, float], boxes: list[tuple]) -> bool:
+def _overlap(box: tuple[float, float, float, float], boxes: list[tuple]) -> float:
+    """Total area ``box`` shares with ``boxes``."""
     x0, y0, x1, y1 = box
-    return any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in boxes)
+    return sum(max(0.0, min(x1, b[2]) - max(x0, b[0])) * max(0.0, min(y1, b[3]) - max(y0, b[1]))
+               for b in boxes)
+
+
+def _candidates(cx: float, cy: float, r: float, w: float, h: float, px: float) -> list[tuple]:
+    """Label boxes around a marker, nearest first: 12 directions at growing distances."""
+    out = []
+    for step in (0.0, 1.0, 2.0, 3.2, 4.6, 6.2):
+        gap = r + 2 * px + step * h
+        for k in range(12):
+            a = math.radians(30 * k)
+            dx, dy = math.cos(a), math.sin(a)
+            x = cx + dx * gap - (0 if dx > 0.3 else w if dx < -0.3 else w / 2)
+            y = cy + dy * gap - (0 if dy > 0.3 else h if dy < -0.3 else h / 2)
+            out.append(((x, y, x + w, y + h), step))
+    return out
 
 
 def _place_labels(ax: Any, points: list[Any], xy: list[tuple[float, float]]) -> None:
-    """Greedy label placement: each label takes the first free spot of 16 around its marker
-    (display coordinates), smallest markers first; a label that finds none takes the first."""
-    fig = ax.figure
-    px = fig.dpi / 72.0
+    """Greedy label placement in display coordinates: each label takes the nearest spot that
+    overlaps no marker or earlier label and stays inside the axes (smallest markers first);
+    where none is free, the spot with the least overlap. Far labels get a thin leader line."""
+    px = ax.figure.dpi / 72.0
+    frame = ax.get_window_extent()
     centres = ax.transData.transform(xy)
     radii = [math.sqrt(marker_area(p.params)) / 2 * px for p in points]
     taken = [(cx - r, cy - r, cx + r, cy + r) for (cx, cy), r in zip(centres, radii)]
-    height = LABEL_PT * 1.15 * px
-    order = sorted(range(len(points)), key=lambda i: points[i].params)
-    for i in order:
+    h = LABEL_PT * 1.2 * px
+    inverse = ax.transData.inverted()
+    for i in sorted(range(len(points)), key=lambda i: points[i].params):
         (cx, cy), r = centres[i], radii[i]
-        width = len(points[i].label) * LABEL_PT * 0.56 * px
-        best = None
-        for reach in (1.0, 2.2):
-            gap = r + 2 * px * reach + (reach - 1) * height
-            for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)):
-                x0 = cx + dx * gap - (width if dx < 0 else 0 if dx > 0 else width / 2)
-                y0 = cy + dy * gap - (height if dy < 0 else 0 if dy > 0 else height / 2)
-                box = (x0, y0, x0 + width, y0 + height)
-                if best is None:
-                    best = box
-                if not _overlaps(box, taken):
-                    best = box
-                    break
-            else:
-                continue
-            break
-        taken.append(best)
-        tx, ty = ax.transData.inverted().transform((best[0], best[1]))
-        ax.annotate(points[i].label, (tx, ty), fontsize=LABEL_PT, ha="left", va="bottom",
-                    color="#222222", annotation_clip=False)
+        w = len(points[i].label) * LABEL_PT * 0.56 * px
+        inside = [(b, st) for b, st in _candidates(cx, cy, r, w, h, px)
+                  if b[0] >= frame.x0 and b[2] <= frame.x1 and b[1] >= frame.y0
+                  and b[3] <= frame.y1] or _candidates(cx, cy, r, w, h, px)[:1]
+        free = [(b, st) for b, st in inside if _overlap(b, taken) == 0.0]
+        box, step = free[0] if free else min(inside, key=lambda c: _overlap(c[0], taken))
+        taken.append(box)
+        anchor = inverse.transform((box[0], box[1] + 0.15 * h))
+        arrow = ({"arrowstyle": "-", "color": "#888888", "lw": 0.4, "shrinkA": 0, "shrinkB": 0}
+                 if step >= 2.0 else None)
+        ax.annotate(points[i].label, xy[i], xytext=tuple(anchor), fontsize=LABEL_PT,
+                    ha="left", va="bottom", color="#222222", annotation_clip=False,
+                    arrowprops=arrow)
 
 
 def frontier_figure(points: list[Any], skipped: list[str]) -> Any:
@@ -80,7 +90,7 @@ def frontier_figure(points: list[Any], skipped: list[str]) -> Any:
     if not points:
         raise CnnCostError("nothing to plot: no ledger weight with a recorded acc@1 names a "
                            "bundled model")
-    fig = _figure_class()(figsize=(13, 8.5), layout="constrained")
+    fig = _figure_class()(figsize=(15, 10), layout="constrained")
     ax = fig.subplots()
     families = sorted({p.family for p in points}, key=str.casefold)
     colour = _colours(families)
