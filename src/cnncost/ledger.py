@@ -262,13 +262,17 @@ def _entry(raw: Any, sources: dict[str, str], seen: set[str]) -> Entry:
     reason = _text(raw, "reason", required=expect is not None)
     if expect is None and reason:
         raise _err(f"{what} has a 'reason' but no 'expect: mismatch'", raw, "reason")
-    year = raw.get("year")
-    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
-        raise _err(f"'year' of {what} must be an integer", raw, "year")
     return Entry(eid, _selection(raw, what, quantity in RECORDED_QUANTITIES), quantity, value, unit, tolerance, source,
                  sources[source], _text(raw, "locator"), _text(raw, "convention", False),
                  str(raw.get("printed", "")), of, vs, expect == "mismatch", reason, raw.loc,
-                 weights=_text(raw, "weights", False), year=year)
+                 weights=_text(raw, "weights", False), year=_year(raw, what))
+
+
+def _year(raw: LMap, what: str) -> int | None:
+    year = raw.get("year")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+        raise _err(f"'year' of {what} must be an integer", raw, "year")
+    return year
 
 
 def _is_numeric(text: str) -> bool:

@@ -52,16 +52,21 @@ def plot(
         return
     if not models:
         raise CnnCostError("plot needs one or more models, or --frontier / --evolution")
+    _layer_charts(models, output, metric, fmt, dict(
+        input=input, batch=batch, dtype=dtype, set=set, train=train, start=start, until=until,
+        only=split_types(only), depth=depth))
+
+
+def _layer_charts(models: list[str], output: str, metric: str, fmt: str,
+                  options: dict) -> None:
+    """The per-layer bar charts of ``models`` and what ``fmt`` prints about them."""
     from ..api import analyze
     from ..embed import dry_run
     from ..plot import METRIC_INFO, check_suffix, metrics_of, plotted_rows, save
 
-    check_format(fmt, ("table", "markdown", "json", "csv", "html"))
     chosen = metrics_of(metric)
     check_suffix(output)
-    reports = [analyze(m, input=input, batch=batch, dtype=dtype, set=set, train=train,
-                       start=start, until=until, only=split_types(only), depth=depth)
-               for m in models]
+    reports = [analyze(m, **options) for m in models]
     if not dry_run():  # 'cnncost embed --check' writes nothing
         save(reports, chosen, output)
     names = " vs ".join(r.model for r in reports)
