@@ -51,7 +51,8 @@ def test_evolution_years_errors_and_depths():
     assert [w.year for w in winners] == [2012, 2013, 2014, 2015, 2016, 2017]
     # AlexNet Table 2, ILSVRC 2013, GoogLeNet Table 2, ResNet abstract, ILSVRC 2016, SENet abstract
     assert [w.top5_error for w in winners] == [16.4, 11.7, 6.67, 3.57, 2.99, 2.251]
-    assert [w.depth for w in winners] == [8, 8, 22, 152, None, 50]
+    # SENet-154: 3 stem convs + 50 bottlenecks x 3 + fc; SE gates do not add depth
+    assert [w.depth for w in winners] == [8, 8, 22, 152, None, 3 + 50 * 3 + 1]
     assert winners[4].model == "" and winners[4].macs is None  # Trimps-Soushen: an ensemble
     assert winners[3].params == 60192808  # ResNet-152: torchvision num_params (v1 = v1.5 here)
 
