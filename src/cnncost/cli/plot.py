@@ -13,10 +13,9 @@ from .options import (Batch, Depth, Dtype, Format, From, Input, Only, Set, Train
 
 @app.command()
 def plot(
+    output: Annotated[str, typer.Option("--output", "-o", help="FILE.svg, FILE.png or FILE.pdf")],
     models: Annotated[Optional[list[str]], typer.Argument(
         help="model(s) or spec file(s); several are drawn side by side on shared axes")] = None,
-    output: Annotated[str, typer.Option("--output", "-o", help="FILE.svg, FILE.png or FILE.pdf")]
-    = "",
     metric: Annotated[str, typer.Option("--metric", "-m", help="memory, params, macs (comma-"
                                                                "separated) or all")] = "all",
     frontier: Annotated[bool, typer.Option(
@@ -38,8 +37,6 @@ def plot(
     from ..errors import CnnCostError
 
     check_format(fmt, ("table", "markdown", "json", "csv", "html"))
-    if not output:
-        raise CnnCostError("plot needs --output FILE.svg|png|pdf")
     if frontier or evolution:
         if frontier and evolution:
             raise CnnCostError("choose one of --frontier and --evolution")
