@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cnncost.errors import CnnCostError
-from cnncost.spec import load_spec
+from cnncost.spec.zoo import load_spec
 
 
 def test_list_groups_by_family_and_says_whose_layout(cli):
@@ -46,8 +46,8 @@ def test_defaults_and_variant_overrides(tmp_path):
     spec = load_spec(_spec(tmp_path, "title: a net (torchvision layout)\n"))
     assert (spec.family, spec.origin) == ("net", "torchvision")  # file name; title names it
     assert load_spec(_spec(tmp_path, "")).origin == "paper"
-    from cnncost.spec import parse_spec
-    from cnncost.yamlio import load_file
+    from cnncost.spec.schema import parse_spec
+    from cnncost.spec.yamlio import load_file
 
     path = _spec(tmp_path, "")
     variant = parse_spec(load_file(Path(path)), path, "net-lecture")

@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from cnncost.frontier import evolution_points, frontier_points, weight_depth
-from cnncost.spec import model_names
+from cnncost.verify.frontier import evolution_points, frontier_points, weight_depth
+from cnncost.spec.zoo import model_names
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cnncost.ledger import RECORDED, REGRESSION, REPRODUCED, load_ledger
+from cnncost.verify.ledger import RECORDED, REGRESSION, REPRODUCED, load_ledger
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "torchvision_ledger.py"
 HEADER = 'ledger: 1\nsources: {me: "My notes"}\nentries:\n'

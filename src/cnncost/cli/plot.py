@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app, emit
-from .options import (Batch, Depth, Dtype, Format, From, Input, Only, Set, Train, Until,
-                      check_format, split_types)
+from .options import (Aux, AuxAlias, Batch, Depth, Dtype, Format, From, Input, Only, Set, Until,
+                      aux_heads, check_format, split_types)
 
 
 @app.command()
@@ -25,8 +25,8 @@ def plot(
         "--evolution", help="the ILSVRC winners' top-5 error by year beside their MACs, params "
                             "and depth; takes no models")] = False,
     input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
-    fmt: Format = "table", train: Train = False, until: Until = None, start: From = None,
-    only: Only = None, depth: Depth = None,
+    fmt: Format = "table", aux: Aux = False, train: AuxAlias = False, until: Until = None,
+    start: From = None, only: Only = None, depth: Depth = None,
 ) -> None:
     """Per-layer bar charts (layers along the depth of the network), like the lecture's
     AlexNet/VGG charts. Rows that are zero in every plotted metric are left out. With
@@ -50,16 +50,16 @@ def plot(
     if not models:
         raise CnnCostError("plot needs one or more models, or --frontier / --evolution")
     _layer_charts(models, output, metric, fmt, dict(
-        input=input, batch=batch, dtype=dtype, set=set, train=train, start=start, until=until,
-        only=split_types(only), depth=depth))
+        input=input, batch=batch, dtype=dtype, set=set, train=aux_heads(aux, train), start=start,
+        until=until, only=split_types(only), depth=depth))
 
 
 def _layer_charts(models: list[str], output: str, metric: str, fmt: str,
                   options: dict) -> None:
     """The per-layer bar charts of ``models`` and what ``fmt`` prints about them."""
     from ..api import analyze
-    from ..embed import dry_run
-    from ..plot import METRIC_INFO, check_suffix, metrics_of, plotted_rows, save
+    from .embedding import dry_run
+    from ..render.plot import METRIC_INFO, check_suffix, metrics_of, plotted_rows, save
 
     chosen = metrics_of(metric)
     check_suffix(output)

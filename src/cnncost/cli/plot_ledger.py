@@ -16,7 +16,7 @@ ALT = {"frontier": "torchvision weights: ImageNet-1K top-1 accuracy vs MACs (mar
 
 def _data(kind: str) -> tuple[list[dict[str, Any]], list[str]]:
     """The plotted rows and the skipped names (models the zoo does not bundle)."""
-    from ..frontier import evolution_points, frontier_points
+    from ..verify.frontier import evolution_points, frontier_points
 
     if kind == "frontier":
         points, skipped = frontier_points()
@@ -27,9 +27,9 @@ def _data(kind: str) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def _draw(kind: str, output: str) -> None:
-    from ..frontier import evolution_points, frontier_points
-    from ..frontier_plot import evolution_figure, frontier_figure
-    from ..plot import figure_bytes, write_chart
+    from ..verify.frontier import evolution_points, frontier_points
+    from ..render.frontier import evolution_figure, frontier_figure
+    from ..render.plot import figure_bytes, write_chart
 
     if kind == "frontier":
         fig = frontier_figure(*frontier_points())
@@ -40,8 +40,8 @@ def _draw(kind: str, output: str) -> None:
 
 def ledger_chart(kind: str, output: str, fmt: str) -> None:
     """Draw (unless embed is only checking) and print what ``fmt`` asks for."""
-    from ..embed import dry_run
-    from ..plot import check_suffix
+    from .embedding import dry_run
+    from ..render.plot import check_suffix
 
     check_suffix(output)
     if not dry_run():  # 'cnncost embed --check' writes nothing

@@ -1,0 +1,2 @@
+"""Analysis of a built graph: per-layer cost rows and totals (``report``), storage and liveness
+(``liveness``), memory and fit on a GPU (``memory``)."""
