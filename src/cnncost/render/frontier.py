@@ -32,7 +32,8 @@ def _colours(families: list[str]) -> dict[str, Any]:
     from matplotlib import colormaps
 
     cmap = colormaps["tab20"]
-    order = list(range(0, 20, 2)) + list(range(1, 20, 2))  # the ten strong colours first
+    # the strong colours first, then the light ones; the two greys last
+    order = [0, 2, 4, 6, 8, 10, 12, 16, 18, 1, 3, 5, 7, 9, 11, 13, 17, 19, 14, 15]
     return {f: cmap(order[i % 20]) for i, f in enumerate(families)}
 
 
