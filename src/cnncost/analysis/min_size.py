@@ -19,13 +19,27 @@ from ..errors import CnnCostError
 LIMIT = 1024  # no bundled network needs more; a larger answer is reported as an error
 
 
-def accepts(spec: Any, side: int, sets: dict[str, Any], train: bool) -> bool:
-    """Whether every layer of ``spec`` is valid at ``C x side x side`` (train-only sides count
-    only with ``train``: inference never runs them)."""
-    from ..spec.expand import build
+def _expand(spec: Any, sets: dict[str, Any], side: int, train: bool) -> None:
+    """Expand ``spec`` at ``C x side x side``; raises CnnCostError where a layer is invalid.
+    Without ``train``, train-only sides are skipped: inference never runs them."""
+    from ..spec.bindings import environment
+    from ..spec.expand import Builder
 
+    class InferenceBuilder(Builder):
+        def _c_side(self, value: Any, name: Any, loc: Any, x: int, *rest: Any) -> int:
+            f = self._fields(value, loc, "side", ("body", "train_only"), ("body",))
+            if f.get("train_only", True) is True:
+                return x
+            return super()._c_side(value, name, loc, x, *rest)
+
+    env, shape = environment(spec, sets, f"{spec.input[0]}x{side}x{side}", False)
+    (Builder if train else InferenceBuilder)(spec).run(shape, env)
+
+
+def accepts(spec: Any, side: int, sets: dict[str, Any], train: bool) -> bool:
+    """Whether every layer of ``spec`` is valid at ``C x side x side``."""
     try:
-        build(spec, sets, f"{spec.input[0]}x{side}x{side}", sides=train)
+        _expand(spec, sets, side, train)
     except CnnCostError:
         return False
     return True
@@ -34,7 +48,6 @@ def accepts(spec: Any, side: int, sets: dict[str, Any], train: bool) -> bool:
 def min_square_input(model: str, *, set: dict[str, Any] | None = None, train: bool = False,
                      limit: int = LIMIT) -> int:
     """The smallest ``S`` such that the model builds at ``C x S x S`` (C from the spec)."""
-    from ..spec.expand import build
     from ..spec.zoo import load_spec
 
     spec = load_spec(model)  # an unknown model or a broken file is the caller's error, not 'no'
@@ -45,7 +58,7 @@ def min_square_input(model: str, *, set: dict[str, Any] | None = None, train: bo
         if accepts(spec, side, sets, train):
             return side
     try:  # say why the largest size fails: usually a spec error rather than a size limit
-        build(spec, sets, f"{spec.input[0]}x{limit}x{limit}", sides=train)
+        _expand(spec, sets, limit, train)
     except CnnCostError as exc:
         raise CnnCostError(f"{model}: no square input up to {limit} is valid ({exc})") from None
     raise AssertionError("unreachable: the largest size was just refused")

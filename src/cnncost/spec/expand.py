@@ -79,9 +79,8 @@ def _in_vars(env: dict[str, Any], shape: Shape) -> dict[str, Any]:
 class Builder:
     """Walks a spec and appends nodes."""
 
-    def __init__(self, spec: Spec, sides: bool = True):
+    def __init__(self, spec: Spec):
         self.spec = spec
-        self.sides = sides  # False: train-only sides are left out (an inference-only graph)
         self.nodes: list[Node] = []
         self.stack: list[str] = []
 
@@ -296,8 +295,6 @@ class Builder:
         train_only = f.get("train_only", True)
         if not isinstance(train_only, bool):
             raise CnnCostError("'train_only' must be true or false", f.loc)
-        if train_only and not self.sides:
-            return x
         self.seq(f["body"], x, scope.child(scope.name_for(name)), env, train or train_only, f.loc)
         return x
 
@@ -383,11 +380,10 @@ class Builder:
 
 
 def build(spec: Spec, sets: dict[str, Any] | None = None,
-          input: str | tuple | list | None = None, symbolic: bool = False,
-          sides: bool = True) -> Graph:
-    """Expand ``spec`` into a :class:`Graph` (``sides=False``: without train-only sides)."""
+          input: str | tuple | list | None = None, symbolic: bool = False) -> Graph:
+    """Expand ``spec`` into a :class:`Graph` at the given input size and settings."""
     env, shape = environment(spec, sets, input, symbolic)
-    builder = Builder(spec, sides)
+    builder = Builder(spec)
     out = builder.run(shape, env)
     # Symbols only enter through the environment and the input shape (expressions and ops
     # never make one from numbers), so without any there the nodes need no scan.
