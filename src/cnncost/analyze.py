@@ -31,11 +31,15 @@ class Row:
     macs: Any
     other_ops: Any
     activation_bytes: Any
+    backward_macs: Any = 0        # training: weight + input gradients (analysis/training.py)
+    backward_other_ops: Any = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "type": self.type, "output": list(self.output),
                 "params": self.params, "macs": self.macs, "activation_bytes": self.activation_bytes,
-                "buffers": self.buffers, "other_ops": self.other_ops}
+                "buffers": self.buffers, "other_ops": self.other_ops,
+                "backward_macs": self.backward_macs,
+                "backward_other_ops": self.backward_other_ops}
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class Totals:
     activation_bytes: Any
     buffers: Any = 0
     other_ops: Any = 0
+    backward_macs: Any = 0
+    backward_other_ops: Any = 0
 
     @property
     def flops(self) -> Any:
@@ -55,7 +61,9 @@ class Totals:
 
     def as_dict(self) -> dict[str, Any]:
         return {"params": self.params, "macs": self.macs, "activation_bytes": self.activation_bytes,
-                "buffers": self.buffers, "other_ops": self.other_ops}
+                "buffers": self.buffers, "other_ops": self.other_ops,
+                "backward_macs": self.backward_macs,
+                "backward_other_ops": self.backward_other_ops}
 
 
 @dataclass
@@ -73,6 +81,8 @@ class Report:
     symbolic: bool
     nodes: list[Node] = field(repr=False, default_factory=list)
     graph: Graph | None = field(repr=False, default=None)
+    #: show the backward columns in table/markdown/csv/html (``report --backward``)
+    backward: bool = False
 
     @property
     def layers(self) -> list[Row]:
@@ -132,11 +142,11 @@ def select(nodes: list[Node], start: str | None, until: str | None) -> list[Node
     return nodes[lo:hi + 1]
 
 
-def node_row(node: Node, batch: Any, nbytes: int) -> Row:
-    """The report row of one node."""
+def node_row(node: Node, batch: Any, nbytes: int, backward: tuple[Any, Any] = (0, 0)) -> Row:
+    """The report row of one node (``backward``: its per-sample backward MACs and other ops)."""
     act = batch * node.elements * nbytes if node.allocates else 0
     return Row(node.name, node.type, node.shape, node.params, node.buffers, batch * node.macs,
-               batch * node.other_ops, act)
+               batch * node.other_ops, act, batch * backward[0], batch * backward[1])
 
 
 def rollup(rows: list[Row], depth: int) -> list[Row]:
@@ -157,7 +167,8 @@ def rollup(rows: list[Row], depth: int) -> list[Row]:
             key, group[0].type if len(group) == 1 else f"block({len(group)})",
             group[-1].output, _sum([r.params for r in group]), _sum([r.buffers for r in group]),
             _sum([r.macs for r in group]), _sum([r.other_ops for r in group]),
-            _sum([r.activation_bytes for r in group]),
+            _sum([r.activation_bytes for r in group]), _sum([r.backward_macs for r in group]),
+            _sum([r.backward_other_ops for r in group]),
         ))
     return out
 
@@ -179,11 +190,16 @@ def analyze_graph(graph: Graph, batch: Any = 1, dtype: str = "fp32", train: bool
             if t not in OPS:
                 raise CnnCostError(f"--only: unknown layer type {t!r}" + suggest(t, list(OPS)))
         nodes = [n for n in nodes if n.type in only]
-    rows = [node_row(n, batch, nbytes) for n in nodes]
+    from .analysis.training import backward_counts
+
+    backward = backward_counts(graph)
+    rows = [node_row(n, batch, nbytes, backward[n.index]) for n in nodes]
     totals = Totals(
         params=_sum([r.params for r in rows]), macs=_sum([r.macs for r in rows]),
         activation_bytes=_sum([r.activation_bytes for r in rows]),
         buffers=_sum([r.buffers for r in rows]), other_ops=_sum([r.other_ops for r in rows]),
+        backward_macs=_sum([r.backward_macs for r in rows]),
+        backward_other_ops=_sum([r.backward_other_ops for r in rows]),
     )
     if depth is not None:
         rows = rollup(rows, depth)

@@ -107,14 +107,20 @@ def csv_shape(shape: tuple) -> str:
                     (sym_str(d) if is_symbolic(d) else str(d)) for d in shape)
 
 
-def _cells(row: Any, exact: bool) -> list[str]:
+def _cells(row: Any, exact: bool, backward: bool = False) -> list[str]:
     count = fmt_exact if exact else fmt_count
     size = fmt_exact if exact else fmt_bytes
-    return [row.name, row.type, fmt_shape(row.output), count(row.params), count(row.macs),
-            size(row.activation_bytes)]
+    cells = [row.name, row.type, fmt_shape(row.output), count(row.params), count(row.macs),
+             size(row.activation_bytes)]
+    return cells + [count(row.backward_macs), count(row.backward_other_ops)] if backward else cells
 
 
 REPORT_HEADERS = ["layer", "type", "output", "params", "MACs", "activation"]
+BACKWARD_HEADERS = ["bwd MACs", "bwd other ops"]
+
+
+def _headers(report: Any) -> list[str]:
+    return REPORT_HEADERS + BACKWARD_HEADERS if report.backward else REPORT_HEADERS
 
 
 def _header_line(report: Any) -> str:
@@ -127,27 +133,42 @@ def _totals_line(report: Any) -> str:
     t = report.totals
     if report.symbolic:
         return (f"params {sym_str(t.params)} · MACs {sym_str(t.macs)} · activation bytes "
-                f"{sym_str(t.activation_bytes)}")
+                f"{sym_str(t.activation_bytes)}" + _backward_line(report))
     return (f"params {fmt_count(t.params)} ({t.params:,}) · MACs {fmt_count(t.macs)} "
             f"({t.macs:,}) · activations {fmt_bytes(t.activation_bytes)} "
-            f"({t.activation_bytes:,} B)")
+            f"({t.activation_bytes:,} B)" + _backward_line(report))
+
+
+def _backward_line(report: Any) -> str:
+    """Totals of backward and of a training step (2 × (forward + backward) MACs in FLOP)."""
+    if not report.backward:
+        return ""
+    t = report.totals
+    step = 2 * (t.macs + t.backward_macs)
+    if report.symbolic:
+        return f" · backward MACs {sym_str(t.backward_macs)} · training FLOPs {sym_str(step)}"
+    return (f" · backward MACs {fmt_count(t.backward_macs)} ({t.backward_macs:,}) · training "
+            f"FLOPs 2×(fwd+bwd) {fmt_count(step)} ({step:,})")
 
 
 def report_rows(report: Any, exact: bool = False) -> list[list[str]]:
     """Table body: one row per layer and a total row."""
-    rows = [_cells(r, exact) for r in report.rows]
+    rows = [_cells(r, exact, report.backward) for r in report.rows]
     count = fmt_exact if exact else fmt_count
     size = fmt_exact if exact else fmt_bytes
     t = report.totals
-    rows.append(["total", "", "", count(t.params), count(t.macs), size(t.activation_bytes)])
+    total = ["total", "", "", count(t.params), count(t.macs), size(t.activation_bytes)]
+    if report.backward:
+        total += [count(t.backward_macs), count(t.backward_other_ops)]
+    rows.append(total)
     return rows
 
 
 def report_table(report: Any, exact: bool = False) -> str:
     from tabulate import tabulate
 
-    body = tabulate(report_rows(report, exact), headers=REPORT_HEADERS, tablefmt="simple",
-                    colalign=("left", "left", "left", "right", "right", "right"),
+    body = tabulate(report_rows(report, exact), headers=_headers(report), tablefmt="simple",
+                    colalign=("left", "left", "left") + ("right",) * (len(_headers(report)) - 3),
                     disable_numparse=True)
     lines = [_header_line(report)]
     if report.source:
@@ -159,8 +180,8 @@ def report_table(report: Any, exact: bool = False) -> str:
 def report_markdown(report: Any, exact: bool = False) -> str:
     from tabulate import tabulate
 
-    body = tabulate(report_rows(report, exact), headers=REPORT_HEADERS, tablefmt="github",
-                    colalign=("left", "left", "left", "right", "right", "right"),
+    body = tabulate(report_rows(report, exact), headers=_headers(report), tablefmt="github",
+                    colalign=("left", "left", "left") + ("right",) * (len(_headers(report)) - 3),
                     disable_numparse=True)
     lines = [f"**{_header_line(report)}**", ""]
     if report.source:
@@ -176,18 +197,20 @@ CSV_FIELDS = ["name", "type", "output", "params", "macs", "activation_bytes", "b
 def report_csv(report: Any) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
+    extra = ["backward_macs", "backward_other_ops"] if report.backward else []
+    writer.writerow(CSV_FIELDS + extra)
     for r in report.rows:
         writer.writerow([r.name, r.type, csv_shape(r.output), *map(
-            str, (r.params, r.macs, r.activation_bytes, r.buffers, r.other_ops))])
+            str, (r.params, r.macs, r.activation_bytes, r.buffers, r.other_ops)),
+            *(str(getattr(r, k)) for k in extra)])
     t = report.totals
     writer.writerow(["total", "", "", *map(str, (t.params, t.macs, t.activation_bytes, t.buffers,
-                                                  t.other_ops))])
+                                                  t.other_ops)), *(str(getattr(t, k)) for k in extra)])
     return buf.getvalue().rstrip("\n")
 
 
 def report_html(report: Any, exact: bool = False) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in REPORT_HEADERS)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in _headers(report))
     body = "\n".join(
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
         for cells in report_rows(report, exact)

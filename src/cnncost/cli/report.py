@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .app import app, emit
-from .options import (Batch, Depth, Dtype, Exact, Format, From, Input, Only, Set, Symbolic, Train,
+from .options import (Backward, Batch, Depth, Dtype, Exact, Format, From, Input, Only, Set, Symbolic, Train,
                       Until, check_format, split_types)
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
@@ -46,6 +46,7 @@ def report(
     input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
     fmt: Format = "table", train: Train = False, until: Until = None, start: From = None,
     only: Only = None, depth: Depth = None, exact: Exact = False, symbolic: Symbolic = False,
+    backward: Backward = False,
 ) -> None:
     """Per-layer output shapes, params, MACs and activation memory, with totals."""
     from ..api import analyze
@@ -54,6 +55,7 @@ def report(
     check_format(fmt, FORMATS)
     r = analyze(model, input=input, batch=batch, dtype=dtype, set=set, train=train, start=start,
                 until=until, only=split_types(only), depth=depth, symbolic=symbolic)
+    r.backward = backward
     emit(render_report(r, fmt, exact))
 
 

@@ -11,6 +11,8 @@ class _Activation(Op):
     args = {"inplace": None}
     #: elementary operations per element (comparisons, exps, divides, ...)
     cost: ClassVar[int] = 1
+    #: per element in backward: the derivative from the saved tensor times dy
+    grad_cost: ClassVar[int] = 1
 
     def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
         out = {k: need_float(v, k) for k, v in a.items() if k != "inplace"}
@@ -20,6 +22,9 @@ class _Activation(Op):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return self.cost * numel(out)
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return self.grad_cost * numel(out) if grads[0] else 0
 
     def fn(self, a: dict[str, Any]) -> Callable[[Any], Any]:
         raise NotImplementedError
@@ -54,6 +59,7 @@ class ReLU(_Activation):
 class ReLU6(_Activation):
     name, summary, inplace_default = "relu6", "min(max(x, 0), 6); in place by default", True
     cost = 2
+    grad_cost = 2
 
     def fn(self, a):
         return lambda x: _np().clip(x, 0, 6)
@@ -64,6 +70,7 @@ class LeakyReLU(_Activation):
     name, summary, inplace_default = "leaky_relu", "x if x > 0 else slope*x", True
     args = {"slope": 0.01, "inplace": None}
     cost = 2
+    grad_cost = 2
 
     def fn(self, a):
         return lambda x: _np().where(x > 0, x, a["slope"] * x)
@@ -74,6 +81,7 @@ class ELU(_Activation):
     name, summary, inplace_default = "elu", "x if x > 0 else alpha*(exp(x)-1)", False
     args = {"alpha": 1.0, "inplace": None}
     cost = 3
+    grad_cost = 3
 
     def fn(self, a):
         return lambda x: _np().where(x > 0, x, a["alpha"] * (_np().exp(_np().minimum(x, 0)) - 1))
@@ -83,6 +91,7 @@ class ELU(_Activation):
 class Sigmoid(_Activation):
     name, summary = "sigmoid", "1/(1+exp(-x))"
     cost = 3
+    grad_cost = 3
 
     def fn(self, a):
         return _sigmoid
@@ -92,6 +101,7 @@ class Sigmoid(_Activation):
 class Tanh(_Activation):
     name, summary = "tanh", "tanh(x)"
     cost = 3
+    grad_cost = 3
 
     def fn(self, a):
         return lambda x: _np().tanh(x)
@@ -101,6 +111,7 @@ class Tanh(_Activation):
 class SiLU(_Activation):
     name, summary, inplace_default = "silu", "x*sigmoid(x) (swish); in place by default", True
     cost = 4
+    grad_cost = 6
 
     def fn(self, a):
         return lambda x: x * _sigmoid(x)
@@ -110,6 +121,7 @@ class SiLU(_Activation):
 class HardSigmoid(_Activation):
     name, summary = "hardsigmoid", "relu6(x+3)/6"
     cost = 3
+    grad_cost = 2
 
     def fn(self, a):
         return lambda x: _np().clip(x + 3.0, 0.0, 6.0) / 6.0
@@ -119,6 +131,7 @@ class HardSigmoid(_Activation):
 class HardSwish(_Activation):
     name, summary, inplace_default = "hardswish", "x*relu6(x+3)/6; in place by default", True
     cost = 4
+    grad_cost = 4
 
     def fn(self, a):
         return lambda x: x * _np().clip(x + 3.0, 0.0, 6.0) / 6.0
@@ -128,6 +141,7 @@ class HardSwish(_Activation):
 class GELU(_Activation):
     name, summary = "gelu", "x*Phi(x) (exact, erf form)"
     cost = 5
+    grad_cost = 8
 
     def fn(self, a):
         import math

@@ -70,6 +70,29 @@ class Op:
         """Non-MAC elementary operations (bias adds, comparisons, exps, ...)."""
         return 0
 
+    # ---- training: backward and the time model (docs/time.md) --------------------------------
+    def backward_macs(self, a: dict[str, Any], ins: list[Shape], out: Shape,
+                      grads: tuple[bool, ...]) -> Any:
+        """Multiply-accumulates of the backward pass: the weight gradient of a learnable op
+        and, for each input whose ``grads`` flag is set (it needs a gradient), the input
+        gradient. Default: none."""
+        return 0
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list[Shape], out: Shape,
+                           grads: tuple[bool, ...]) -> Any:
+        """Non-MAC operations of the backward pass (bias and BN parameter gradients, the
+        derivative of an activation, pooling's scatter). Default: none."""
+        return 0
+
+    def gemm(self, a: dict[str, Any], ins: list[Shape], out: Shape) -> tuple | None:
+        """The op as ``groups`` GEMMs of M (per sample) x N x K, for the time model's
+        efficiency terms; None for ops that are not matrix products."""
+        return None
+
+    def launches(self, a: dict[str, Any], train: bool) -> int:
+        """GPU kernels one forward application launches (0 for views and no-ops)."""
+        return 1
+
     # ---- numpy reference ---------------------------------------------------------------------
     def forward(self, a: dict[str, Any], xs: list[Any], w: dict[str, Any]) -> tuple[Any, int]:
         """Run the op on numpy arrays (batch leading). Returns (output, MACs counted)."""

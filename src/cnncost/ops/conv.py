@@ -84,6 +84,21 @@ class Conv(Op):
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return out[0] * out[1] * out[2] if a["bias"] else 0
 
+    # training: weight gradient dW = sum over N*Ho*Wo of dy*x (one MAC per weight per output
+    # position, = the forward MACs, grouped or not); input gradient = the transposed convolution
+    # of dy with W (the forward MACs again), only where the input needs a gradient
+    def backward_macs(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        fwd = self.macs(a, ins, out)
+        return 2 * fwd if grads[0] else fwd
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return out[0] * out[1] * out[2] if a["bias"] else 0  # bias gradient: a sum of dy
+
+    def gemm(self, a: dict[str, Any], ins: list, out: tuple) -> tuple:
+        kh, kw = a["k"]
+        g = a["groups"]
+        return g, out[1] * out[2], floor_div(a["c"], g), floor_div(ins[0][0], g) * kh * kw
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np
 

@@ -106,6 +106,16 @@ class Mul(_Merge):
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return (len(ins) - 1) * numel(out)
 
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        # d(input i) = dy * (the product of the other inputs), then summed over the broadcast
+        # dims of input i (an SE gate's C x 1 x 1 collects H*W products per channel)
+        n = numel(out)
+        total = 0
+        for shape, needed in zip(ins, grads):
+            if needed:
+                total = total + (len(ins) - 1) * n + (n - numel(shape))
+        return total
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         y = xs[0]
         for x in xs[1:]:

@@ -27,6 +27,11 @@ class BatchNorm(Op):
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return 2 * numel(out)  # one multiply and one add per element once folded
 
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        # per element: x_hat (2), d_beta = sum dy (1), d_gamma = sum dy*x_hat (2); with the
+        # input gradient also dx = gamma*invstd*(dy - d_beta/m - x_hat*d_gamma/m) (4)
+        return (9 if grads[0] else 5) * numel(out)
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np
 
@@ -59,6 +64,10 @@ class LocalResponseNorm(Op):
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         # per element: n squares, n-1 adds, scale, add k, power, divide
         return numel(out) * (2 * a["size"] + 3)
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        # the forward's window sums and powers again, plus the chain rule through them
+        return 2 * self.other_ops(a, ins, out) if grads[0] else 0
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np

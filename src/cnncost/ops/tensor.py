@@ -18,6 +18,9 @@ class Flatten(Op):
     def shape(self, a: dict[str, Any], ins: list) -> tuple:
         return (numel(ins[0]),)
 
+    def launches(self, a: dict[str, Any], train: bool) -> int:
+        return 0  # a view (or a pass-through): no kernel
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         return xs[0].reshape(xs[0].shape[0], -1), 0
 
@@ -35,6 +38,12 @@ class Dropout(Op):
             raise CnnCostError(f"dropout probability p must be in [0, 1], got {p}")
         return {"p": p}
 
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return numel(out) if grads[0] and a["p"] > 0 else 0  # dy times the saved mask
+
+    def launches(self, a: dict[str, Any], train: bool) -> int:
+        return 1 if train and a["p"] > 0 else 0  # identity at inference
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         return xs[0], 0
 
@@ -49,6 +58,9 @@ class Identity(Op):
     def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
         return {"p": need_float(a["p"], "p")}
 
+    def launches(self, a: dict[str, Any], train: bool) -> int:
+        return 0  # a view (or a pass-through): no kernel
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         return xs[0], 0
 
@@ -60,6 +72,9 @@ class Softmax(Op):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return 3 * numel(out)  # exp, add, divide
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return 4 * numel(out) if grads[0] else 0  # y * (dy - sum(dy * y))
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np
@@ -109,6 +124,9 @@ class Chunk(Op):
 
     def shape(self, a: dict[str, Any], ins: list) -> tuple:
         return (floor_div(ins[0][0], a["parts"]), *ins[0][1:])
+
+    def launches(self, a: dict[str, Any], train: bool) -> int:
+        return 0  # a view (or a pass-through): no kernel
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         x = xs[0]

@@ -1,0 +1,1 @@
+"""Analyses built on the expanded graph: training compute and the time model."""

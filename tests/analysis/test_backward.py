@@ -1,0 +1,87 @@
+"""Backward counts by hand arithmetic (no torch): which layers get an input gradient, grouped
+and depthwise convs, and the non-MAC work of backward."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import cnncost
+
+SPEC = """\
+cnncost: 1
+name: tiny_backward
+input: [3, 8, 8]
+layers:
+  - {maxpool: {k: 2}, name: pool0}
+  - {conv: {c: 8, k: 3, p: 1}, name: conv1}
+  - {bn: {}, name: bn1}
+  - {relu: {}, name: relu1}
+  - {conv: {c: 8, k: 3, p: 1, groups: 8, bias: false}, name: dw}
+  - {conv: {c: 16, k: 1, groups: 2, bias: false}, name: pw}
+  - {avgpool: {k: 2}, name: pool1}
+  - gap
+  - flatten
+  - {linear: {out: 10}, name: fc}
+"""
+
+
+@pytest.fixture
+def rows(tmp_path: Path) -> dict:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(SPEC)
+    return {r.name: r for r in cnncost.analyze(str(path), batch=2).rows}
+
+
+def test_nothing_upstream_requires_grad(rows):
+    assert (rows["pool0"].backward_macs, rows["pool0"].backward_other_ops) == (0, 0)
+
+
+def test_first_conv_weight_gradient_only(rows):
+    fwd = 8 * 4 * 4 * 3 * 9  # Cout·Ho·Wo · Cin·kh·kw per sample
+    assert rows["conv1"].macs == 2 * fwd
+    assert rows["conv1"].backward_macs == 2 * fwd          # dW only, batch 2
+    assert rows["conv1"].backward_other_ops == 2 * 8 * 4 * 4  # bias gradient
+
+
+def test_depthwise_and_grouped_are_exactly_twice_forward(rows):
+    dw = 8 * 4 * 4 * 1 * 9  # Cin/groups = 1
+    pw = 16 * 4 * 4 * 4 * 1  # Cin/groups = 4
+    assert rows["dw"].backward_macs == 2 * 2 * dw
+    assert rows["pw"].backward_macs == 2 * 2 * pw
+    assert rows["dw"].backward_other_ops == 0
+
+
+def test_non_mac_backward(rows):
+    n = 2 * 8 * 4 * 4
+    assert rows["bn1"].backward_other_ops == 9 * n
+    assert rows["relu1"].backward_other_ops == n
+    assert rows["pool1"].backward_other_ops == 2 * 16 * 2 * 2 * (4 + 1)
+    assert rows["fc"].backward_macs == 2 * 2 * 16 * 10
+    assert rows["fc"].backward_other_ops == 2 * 10
+
+
+def test_totals_and_json(tmp_path: Path, cli):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(SPEC)
+    r = cnncost.analyze(str(path))
+    assert r.totals.backward_macs == sum(x.backward_macs for x in r.rows)
+    code, out, _ = cli("report", str(path), "--backward", "-f", "json")
+    assert code == 0
+    import json
+
+    data = json.loads(out)
+    assert data["totals"]["backward_macs"] == r.totals.backward_macs
+    assert [x["backward_macs"] for x in data["layers"]] == [x.backward_macs for x in r.rows]
+    code, out, _ = cli("report", str(path), "--backward")
+    assert code == 0 and "bwd MACs" in out
+
+
+def test_symbolic_backward_equals_numeric():
+    import sympy
+
+    sym = cnncost.analyze("resnet18", input="3xHxW").totals.backward_macs
+    num = cnncost.analyze("resnet18", input="3x97x131").totals.backward_macs
+    assert sym.subs({sympy.Symbol("H", positive=True, integer=True): 97,
+                     sympy.Symbol("W", positive=True, integer=True): 131}) == num
