@@ -30,7 +30,8 @@ REPRODUCED, KNOWN, REGRESSION = "reproduced", "known discrepancy", "REGRESSION"
 STATUSES = (REPRODUCED, KNOWN, REGRESSION)
 
 TOP_KEYS = ("ledger", "sources", "entries")
-SELECT_KEYS = ("model", "input", "set", "from", "until", "only", "dtype", "train")
+SELECT_KEYS = ("model", "input", "set", "from", "until", "only", "dtype", "train", "epochs",
+               "images")
 ENTRY_KEYS = ("id", *SELECT_KEYS, "quantity", "of", "vs", "value", "printed", "unit", "convention",
               "tolerance", "source", "locator", "expect", "reason")
 
@@ -52,6 +53,10 @@ QUANTITIES: dict[str, dict[str, Any]] = {
     "state_memory": BYTE_UNITS,       # (params + buffers) x dtype bytes: all a checkpoint holds
     "output_shape": {"": 1},          # the last selected layer's output, e.g. 64x56x56
     "ratio": {"x": 1, "%": Fraction(1, 100)},  # quantity `of` this model over the `vs` model
+    # training compute over `epochs` x `images` (default 1 x 1: per image); analysis/training.py
+    "backward_macs": COUNT_UNITS,                                       # weight + input gradients
+    "train_flops": {**COUNT_UNITS, "E": 10**18, "pfs-days": 864 * 10**17},  # 2 x (fwd + bwd)
+    "train_flops_3x": {**COUNT_UNITS, "E": 10**18, "pfs-days": 864 * 10**17},  # 3 x 2 x fwd
 }
 
 
@@ -67,6 +72,8 @@ class Selection:
     only: tuple[str, ...] | None = None
     dtype: str = "fp32"
     train: bool = False
+    epochs: Any = 1      # training-compute quantities: passes over `images` images
+    images: int = 1
 
 
 @dataclass(frozen=True)
@@ -188,8 +195,13 @@ def _selection(raw: LMap, what: str) -> Selection:
     train = raw.get("train", False)
     if not isinstance(train, bool):
         raise _err(f"'train' of {what} must be true or false", raw, "train")
+    for key in ("epochs", "images"):
+        if key in raw and (isinstance(raw[key], bool) or not isinstance(raw[key], int)
+                           or raw[key] < 1):
+            raise _err(f"{key!r} of {what} must be a whole number >= 1", raw, key)
     return Selection(model, raw.get("input"), dict(sets), raw.get("from"), raw.get("until"),
-                     tuple(only) if only else None, raw.get("dtype", "fp32"), train)
+                     tuple(only) if only else None, raw.get("dtype", "fp32"), train,
+                     raw.get("epochs", 1), raw.get("images", 1))
 
 
 def _entry(raw: Any, sources: dict[str, str], seen: set[str]) -> Entry:
@@ -343,6 +355,11 @@ def _measure(sel: Selection, quantity: str, unit: str, base: Path | None = None)
         value = r.totals.macs
     elif quantity == "flops":
         value = 2 * r.totals.macs
+    elif quantity in ("backward_macs", "train_flops", "train_flops_3x"):
+        per_image = {"backward_macs": r.totals.backward_macs,
+                     "train_flops": 2 * (r.totals.macs + r.totals.backward_macs),
+                     "train_flops_3x": 3 * 2 * r.totals.macs}[quantity]
+        value = per_image * sel.epochs * sel.images
     elif quantity == "param_memory":
         value = r.totals.params * nbytes
     elif quantity == "state_memory":

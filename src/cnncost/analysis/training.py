@@ -91,6 +91,8 @@ def training_compute(report: Any, epochs: float = 1, images: int = IMAGENET_TRAI
     if isinstance(epochs, bool) or not isinstance(epochs, (int, float)) or not epochs > 0 \
             or epochs == float("inf"):
         raise CnnCostError(f"--epochs must be a positive number, got {epochs!r}")
+    if isinstance(epochs, float) and epochs.is_integer():
+        epochs = int(epochs)  # whole epochs keep the FLOP totals exact integers
     batch = report.batch
     fwd, bwd = report.totals.macs, report.totals.backward_macs
     if batch != 1:  # totals are whole-batch products of per-sample counts

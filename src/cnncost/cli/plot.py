@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -21,6 +21,10 @@ def plot(
     input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
     fmt: Format = "table", train: Train = False, until: Until = None, start: From = None,
     only: Only = None, depth: Depth = None,
+    roofline: Annotated[bool, typer.Option(
+        "--roofline", help="a roofline chart of one model on --gpu (dtype fp32, tf32, fp16, "
+                           "bf16 or amp)")] = False,
+    gpu: Annotated[Optional[str], typer.Option("--gpu", "-g", help="GPU for --roofline")] = None,
 ) -> None:
     """Per-layer bar charts (layers along the depth of the network), like the lecture's
     AlexNet/VGG charts. Rows that are zero in every plotted metric are left out.
@@ -32,6 +36,8 @@ def plot(
     from ..plot import METRIC_INFO, check_suffix, metrics_of, plotted_rows, save
 
     check_format(fmt, ("table", "markdown", "json", "csv", "html"))
+    if roofline or gpu is not None:
+        return _roofline(models, output, gpu, batch, dtype, train, input, set, fmt)
     chosen = metrics_of(metric)
     check_suffix(output)
     reports = [analyze(m, input=input, batch=batch, dtype=dtype, set=set, train=train,
@@ -66,5 +72,37 @@ def plot(
             writer.writeheader()
             writer.writerows(data)
             emit(buf.getvalue().rstrip("\n"))
+    else:
+        emit(f"wrote {output} ({alt})")
+
+
+def _roofline(models: list[str], output: str, gpu: str | None, batch: str, dtype: str,
+              train: bool, input: str | None, set: list[str] | None, fmt: str) -> None:
+    """``plot --roofline MODEL --gpu NAME -o FILE``."""
+    from ..analysis.timing import predict
+    from ..bindings import parse_value
+    from ..embed import dry_run
+    from ..errors import CnnCostError
+    from ..plot import check_suffix
+    from ..roofline import save
+
+    if gpu is None or len(models) != 1:
+        raise CnnCostError("--roofline needs one model and --gpu NAME (see `cnncost gpus`)")
+    check_suffix(output)
+    r = predict(models[0], gpu, batch=parse_value(batch), dtype=dtype, train=train,
+                input=input, set=set)
+    if not dry_run():
+        save(r, output)
+    alt = f"{r.model} on {r.gpu}: roofline, one point per layer"
+    if fmt == "markdown":
+        emit(f"![{alt}]({output})")
+    elif fmt == "html":
+        import html
+
+        emit(f'<img src="{html.escape(output)}" alt="{html.escape(alt)}">')
+    elif fmt in ("json", "csv"):
+        from .time import render_time
+
+        emit(render_time(r, fmt))
     else:
         emit(f"wrote {output} ({alt})")

@@ -4,12 +4,23 @@ forward pass together in one class, so the analysis and the reference pass canno
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from ..dims import Shape, as_int, is_symbolic, prod
 from ..errors import CnnCostError
 
 REQUIRED = object()
+
+
+class Gemm(NamedTuple):
+    """An op seen as ``groups`` matrix products of M (per sample) x N x K (implicit GEMM);
+    ``winograd``: a 3x3 stride-1 convolution, which cuDNN may run with Winograd transforms."""
+
+    groups: Any
+    m: Any
+    n: Any
+    k: Any
+    winograd: bool = False
 
 OPS: dict[str, Op] = {}
 
@@ -84,7 +95,7 @@ class Op:
         derivative of an activation, pooling's scatter). Default: none."""
         return 0
 
-    def gemm(self, a: dict[str, Any], ins: list[Shape], out: Shape) -> tuple | None:
+    def gemm(self, a: dict[str, Any], ins: list[Shape], out: Shape) -> Gemm | None:
         """The op as ``groups`` GEMMs of M (per sample) x N x K, for the time model's
         efficiency terms; None for ops that are not matrix products."""
         return None

@@ -6,7 +6,8 @@ from typing import Any
 
 from ..dims import floor_div, is_symbolic
 from ..errors import CnnCostError
-from .base import REQUIRED, Op, check_positive, need_bool, need_int, pair, register, spatial
+from .base import (REQUIRED, Gemm, Op, check_positive, need_bool, need_int, pair, register,
+                   spatial)
 
 
 def padding4(value: Any, k: tuple, d: tuple) -> tuple[Any, Any, Any, Any]:
@@ -94,10 +95,12 @@ class Conv(Op):
     def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
         return out[0] * out[1] * out[2] if a["bias"] else 0  # bias gradient: a sum of dy
 
-    def gemm(self, a: dict[str, Any], ins: list, out: tuple) -> tuple:
+    def gemm(self, a: dict[str, Any], ins: list, out: tuple) -> Gemm:
         kh, kw = a["k"]
         g = a["groups"]
-        return g, out[1] * out[2], floor_div(a["c"], g), floor_div(ins[0][0], g) * kh * kw
+        winograd = a["k"] == (3, 3) and a["s"] == (1, 1) and a["d"] == (1, 1) and g == 1
+        return Gemm(g, out[1] * out[2], floor_div(a["c"], g), floor_div(ins[0][0], g) * kh * kw,
+                    winograd)
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np

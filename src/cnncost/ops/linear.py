@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import CnnCostError
-from .base import REQUIRED, Op, fmt_dims, need_bool, need_int, register
+from .base import REQUIRED, Gemm, Op, fmt_dims, need_bool, need_int, register
 
 
 @register
@@ -45,8 +45,8 @@ class Linear(Op):
     def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
         return a["out"] if a["bias"] else 0  # bias gradient: a sum of dy over the batch
 
-    def gemm(self, a: dict[str, Any], ins: list, out: tuple) -> tuple:
-        return 1, 1, a["out"], ins[0][0]
+    def gemm(self, a: dict[str, Any], ins: list, out: tuple) -> Gemm:
+        return Gemm(1, 1, a["out"], ins[0][0])
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         x, weight = xs[0], w["weight"]
