@@ -338,7 +338,8 @@ def html_page(title: str, content: str) -> str:
 def _numeric(header: str) -> bool:
     """Count, byte and ratio columns, right-aligned in every format."""
     return header in ("params", "MACs", "activation", "buffers", "other ops") or \
-        header.startswith("×") or header.rsplit(" ", 1)[-1] in ("params", "MACs")
+        header in ("FLOPs", "bytes", "FLOP/B", "ideal", "time", "share") or \
+        header.startswith("×") or header.rsplit(" ", 1)[-1] in ("params", "MACs", "img/s")
 
 
 def html_table(headers: list[str], rows: list[list[str]]) -> str:

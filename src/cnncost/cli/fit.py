@@ -125,8 +125,8 @@ def fit(
                     fmt, exact))
 
 
-GPU_HEADERS = ["gpu", "title", "memory", "GB/s", "FP32 TFLOPS", "FP16 TFLOPS", "BF16 TFLOPS",
-               "source"]
+GPU_HEADERS = ["gpu", "title", "memory", "GB/s", "FP32 TFLOPS", "TF32 TFLOPS", "FP16 TFLOPS",
+               "BF16 TFLOPS", "source"]
 
 
 @app.command("gpus")
@@ -143,20 +143,20 @@ def list_gpus(fmt: Format = "table") -> None:
         emit(json.dumps([{"gpu": k, **v} for k, v in cat.items()], indent=2))
         return
     rows = [[k, v["title"], fmt_bytes(v["memory"]), v["bandwidth"], v["fp32"],
-             "-" if v["fp16"] is None else v["fp16"], "-" if v["bf16"] is None else v["bf16"],
+             *("-" if v.get(p) is None else v[p] for p in ("tf32", "fp16", "bf16")),
              v["source"]] for k, v in cat.items()]
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(["gpu", "title", "memory_bytes", "bandwidth_gbs", "fp32_tflops",
-                         "fp16_tflops", "bf16_tflops", "source"])
+                         "tf32_tflops", "fp16_tflops", "bf16_tflops", "source"])
         for k, v in cat.items():
-            writer.writerow([k, v["title"], v["memory"], v["bandwidth"], v["fp32"], v["fp16"],
-                             v["bf16"], v["source"]])
+            writer.writerow([k, v["title"], v["memory"], v["bandwidth"], v["fp32"], v.get("tf32"),
+                             v["fp16"], v["bf16"], v["source"]])
         emit(buf.getvalue().rstrip("\n"))
         return
     if fmt == "html":
         emit(tabulate(rows, headers=GPU_HEADERS, tablefmt="html"))
         return
     emit(tabulate(rows, headers=GPU_HEADERS, tablefmt="github" if fmt == "markdown" else "simple",
-                  maxcolwidths=[None, 28, None, None, None, None, None, 50]))
+                  maxcolwidths=[None, 28, None, None, None, None, None, None, 50]))

@@ -11,6 +11,12 @@ from .options import (Batch, Depth, Dtype, Format, From, Input, Only, Set, Train
                       check_format, split_types)
 
 
+Roofline = Annotated[bool, typer.Option(
+    "--roofline", help="a roofline chart of one model on --gpu (dtype fp32, tf32, fp16, bf16 "
+                       "or amp)")]
+PlotGpu = Annotated[Optional[str], typer.Option("--gpu", "-g", help="GPU for --roofline")]
+
+
 @app.command()
 def plot(
     models: Annotated[list[str], typer.Argument(help="model(s) or spec file(s); several are drawn "
@@ -21,10 +27,7 @@ def plot(
     input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
     fmt: Format = "table", train: Train = False, until: Until = None, start: From = None,
     only: Only = None, depth: Depth = None,
-    roofline: Annotated[bool, typer.Option(
-        "--roofline", help="a roofline chart of one model on --gpu (dtype fp32, tf32, fp16, "
-                           "bf16 or amp)")] = False,
-    gpu: Annotated[Optional[str], typer.Option("--gpu", "-g", help="GPU for --roofline")] = None,
+    roofline: Roofline = False, gpu: PlotGpu = None,
 ) -> None:
     """Per-layer bar charts (layers along the depth of the network), like the lecture's
     AlexNet/VGG charts. Rows that are zero in every plotted metric are left out.
