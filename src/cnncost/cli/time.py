@@ -46,6 +46,9 @@ def time_cmd(
     if top is not None and top < 1:
         raise CnnCostError("--top must be at least 1")
     if gpu is None:
+        from ..api import build_graph
+
+        build_graph(model, input, set)  # an unknown or broken model is the first thing to say
         if not train or epochs is None:
             raise CnnCostError("give --gpu NAME (see `cnncost gpus`), or --train --epochs E "
                                "for the training compute alone")
