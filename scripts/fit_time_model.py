@@ -73,9 +73,9 @@ def nelder_mead(f, x0: list[float], steps: int = 1500, scale: float = 0.3) -> li
 
 def write(k: dict[str, float]) -> None:
     text = PATH.read_text(encoding="utf-8")
-    for name, value in k.items():
-        text = re.sub(rf"^(  {name}: )(\S+)", lambda m: f"{m.group(1)}{value:.4g}", text,
-                      flags=re.M)
+    for name, value in k.items():  # keep the comments in their column
+        text = re.sub(rf"^  {name}: \S+ *(#.*)$",
+                      lambda m: f"  {name}: {value:.4g}".ljust(24) + m.group(1), text, flags=re.M)
     PATH.write_text(text, encoding="utf-8")
 
 

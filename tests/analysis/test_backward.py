@@ -85,3 +85,30 @@ def test_symbolic_backward_equals_numeric():
     num = cnncost.analyze("resnet18", input="3x97x131").totals.backward_macs
     assert sym.subs({sympy.Symbol("H", positive=True, integer=True): 97,
                      sympy.Symbol("W", positive=True, integer=True): 131}) == num
+
+
+SE = """\
+cnncost: 1
+name: tiny_se
+input: [3, 4, 4]
+layers:
+  - {conv: {c: 8, k: 1, bias: false}, name: conv}
+  - residual:
+      merge: mul
+      body:
+        - gap
+        - {conv: {c: 8, k: 1}, name: fc}
+        - sigmoid
+"""
+
+
+def test_se_gate_mul_backward(tmp_path: Path):
+    """x (8x4x4) times a gate (8x1x1): dx = dy*g (one product per element); dg = sum over H*W
+    of dy*x (a product per element, then 16 - 1 adds per channel)."""
+    path = tmp_path / "se.yaml"
+    path.write_text(SE)
+    rows = {r.type: r for r in cnncost.analyze(str(path)).rows}
+    n = 8 * 4 * 4
+    assert rows["mul"].backward_other_ops == n + (n + n - 8)
+    assert rows["sigmoid"].backward_other_ops == 3 * 8
+    assert rows["gap"].backward_other_ops == n  # dy / area into each of the 16 cells

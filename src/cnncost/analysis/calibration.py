@@ -10,6 +10,10 @@ from functools import lru_cache
 from typing import Any
 
 
+#: Paleo's (Qi et al., ICLR 2017) single efficiency for every layer, a baseline to compare with
+PALEO_SHARE = 0.62
+
+
 @lru_cache(maxsize=1)
 def measurements() -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(sources by key, measurement entries) from ``data/measurements.yaml``."""
@@ -29,6 +33,7 @@ class Comparison:
     entry: dict[str, Any]
     predicted: float
     ideal: float
+    paleo: float = 0.0  # baseline: every FLOP at 62% of the peak (Paleo, ICLR 2017)
 
     @property
     def measured(self) -> float:
@@ -68,7 +73,8 @@ def compare(k: dict[str, float] | None = None, fit_only: bool = False) -> list[C
         if fit_only and not entry["fit"]:
             continue
         r = evaluate(step_of(entry), k)
-        out.append(Comparison(entry, r.throughput_img_s, r.ideal_throughput_img_s))
+        paleo = PALEO_SHARE * r.peak_flops * r.batch / r.step_flops
+        out.append(Comparison(entry, r.throughput_img_s, r.ideal_throughput_img_s, paleo))
     return out
 
 
@@ -83,5 +89,9 @@ def summary(comparisons: list[Comparison]) -> dict[str, dict[str, float]]:
         errs = [abs(c.error) for c in chosen]
         ratios = [max(c.predicted / c.measured, c.measured / c.predicted) for c in chosen]
         out[label] = {"count": len(chosen), "median_abs_error": statistics.median(errs),
-                      "worst_abs_error": max(errs), "worst_ratio": max(ratios)}
+                      "worst_abs_error": max(errs), "worst_ratio": max(ratios),
+                      "ideal_median_ratio": statistics.median(c.ideal / c.measured
+                                                              for c in chosen),
+                      "paleo_median_abs_error": statistics.median(abs(c.paleo / c.measured - 1)
+                                                                  for c in chosen)}
     return out

@@ -201,6 +201,8 @@ def calibration_cmd(fmt: Format = "table") -> None:
              "fit" if c.fit else "held out"] for c in cs]
     notes = [f"{label.replace('_', ' ')}: {v['count']} measurements, median |error| "
              f"{v['median_abs_error']:.1%}, worst {v['worst_abs_error']:.0%} "
-             f"(worst ratio {v['worst_ratio']:.2f}x)" for label, v in sums.items()]
+             f"(worst ratio {v['worst_ratio']:.2f}x); baselines: ideal bound "
+             f"{v['ideal_median_ratio']:.2f}x the measured (median), 62% of peak (Paleo) median "
+             f"|error| {v['paleo_median_abs_error']:.0%}" for label, v in sums.items()]
     emit(tabular(CAL_HEADERS, rows, fmt, note="\n".join(notes),
                  title="cnncost time: predicted against measured throughput"))
