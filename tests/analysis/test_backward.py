@@ -112,3 +112,25 @@ def test_se_gate_mul_backward(tmp_path: Path):
     assert rows["mul"].backward_other_ops == n + (n + n - 8)
     assert rows["sigmoid"].backward_other_ops == 3 * 8
     assert rows["gap"].backward_other_ops == n  # dy / area into each of the 16 cells
+
+
+def test_base_defaults_for_ops_without_their_own_rule():
+    """A new op inherits: MACs against a learned weight cost the forward MACs once for the
+    weight gradient and once for the input gradient; non-MAC work as much as the forward's."""
+    from cnncost.ops.base import Op
+
+    class Scale(Op):  # y = w * x, one learned weight per channel
+        def param_shapes(self, a, ins, out):
+            return {"weight": (ins[0][0],)}
+
+        def macs(self, a, ins, out):
+            return 4 * 5 * 5
+
+        def other_ops(self, a, ins, out):
+            return 7
+
+    op, shape = Scale(), (4, 5, 5)
+    assert op.backward_macs({}, [shape], shape, (True,)) == 2 * 100
+    assert op.backward_macs({}, [shape], shape, (False,)) == 100
+    assert op.backward_other_ops({}, [shape], shape, (True,)) == 7
+    assert op.backward_other_ops({}, [shape], shape, (False,)) == 0

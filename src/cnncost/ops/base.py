@@ -86,14 +86,20 @@ class Op:
                       grads: tuple[bool, ...]) -> Any:
         """Multiply-accumulates of the backward pass: the weight gradient of a learnable op
         and, for each input whose ``grads`` flag is set (it needs a gradient), the input
-        gradient. Default: none."""
-        return 0
+        gradient. Default: an op whose MACs are products with a learned weight (conv-like)
+        pays its forward MACs once for the weight gradient and once for the input gradient."""
+        fwd = self.macs(a, ins, out)
+        if not fwd:
+            return 0
+        learned = bool(self.param_shapes(a, ins, out))
+        return fwd * ((1 if learned else 0) + (1 if any(grads) else 0))
 
     def backward_other_ops(self, a: dict[str, Any], ins: list[Shape], out: Shape,
                            grads: tuple[bool, ...]) -> Any:
         """Non-MAC operations of the backward pass (bias and BN parameter gradients, the
-        derivative of an activation, pooling's scatter). Default: none."""
-        return 0
+        derivative of an activation, pooling's scatter). Default: as many as the forward's
+        when an input needs a gradient (the ops below override it with their own rule)."""
+        return self.other_ops(a, ins, out) if any(grads) else 0
 
     def gemm(self, a: dict[str, Any], ins: list[Shape], out: Shape) -> Gemm | None:
         """The op as ``groups`` GEMMs of M (per sample) x N x K, for the time model's

@@ -75,6 +75,9 @@ class Add(_Merge):
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return (len(ins) - 1) * numel(out)
 
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return 0  # every input receives dy itself
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         y = xs[0]
         for x in xs[1:]:
