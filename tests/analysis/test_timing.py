@@ -9,7 +9,7 @@ import pytest
 
 from cnncost.analysis import calibration, timing
 from cnncost.analysis.training import IMAGENET_TRAIN, PFS_DAY, training_compute
-from cnncost.api import analyze
+from cnncost.api import analyze, predict_time
 from cnncost.errors import CnnCostError
 from cnncost.gpus import find_gpu
 
@@ -31,7 +31,7 @@ def tiny(tmp_path: Path) -> str:
 
 
 def test_forward_flops_and_bytes_by_hand(tiny):
-    r = timing.predict(tiny, "v100-16gb", batch=4, dtype="fp32")
+    r = predict_time(tiny, "v100-16gb", batch=4, dtype="fp32")
     conv, relu = r.layers
     macs = 4 * 16 * 16 * 16 * 8  # batch x Cout x H x W x Cin
     assert conv.flops == 2 * macs
@@ -44,7 +44,7 @@ def test_forward_flops_and_bytes_by_hand(tiny):
 
 def test_ideal_is_the_roofline(tiny):
     gpu = find_gpu("v100-16gb")
-    r = timing.predict(tiny, "v100-16gb", batch=4, dtype="fp16")
+    r = predict_time(tiny, "v100-16gb", batch=4, dtype="fp16")
     relu = r.layers[1]
     assert relu.bound == "memory"
     assert relu.ideal_s == pytest.approx(relu.bytes / (gpu["bandwidth"] * 1e9))
@@ -52,8 +52,8 @@ def test_ideal_is_the_roofline(tiny):
 
 
 def test_training_adds_backward_and_the_optimizer(tiny):
-    infer = timing.predict(tiny, "v100-16gb", batch=4)
-    train = timing.predict(tiny, "v100-16gb", batch=4, train=True, optimizer="momentum")
+    infer = predict_time(tiny, "v100-16gb", batch=4)
+    train = predict_time(tiny, "v100-16gb", batch=4, train=True, optimizer="momentum")
     assert [x.name for x in train.layers] == ["conv1", "relu1", "optimizer"]
     conv = train.layers[0]
     # backward of the first conv: weight gradient only (= the forward MACs), no input gradient
@@ -70,7 +70,7 @@ def test_winograd_credit_in_the_ideal(tmp_path: Path):
     path.write_text("cnncost: 1\nname: w\ninput: [256, 56, 56]\nlayers:\n"
                     "  - {conv: {c: 256, k: 3, p: 1, bias: false}, name: s1}\n"
                     "  - {conv: {c: 256, k: 3, p: 1, s: 2, bias: false}, name: s2}\n")
-    r = timing.predict(str(path), "v100-16gb", batch=64, dtype="fp32")
+    r = predict_time(str(path), "v100-16gb", batch=64, dtype="fp32")
     s1, s2 = r.layers
     peak = 15.7e12
     assert s1.flops == 2 * 64 * 256 * 56 * 56 * 256 * 9
@@ -79,25 +79,25 @@ def test_winograd_credit_in_the_ideal(tmp_path: Path):
 
 
 def test_bigger_batch_is_not_slower_per_image():
-    small = timing.predict("resnet50", "a100-80gb", batch=8, dtype="amp")
-    big = timing.predict("resnet50", "a100-80gb", batch=256, dtype="amp")
+    small = predict_time("resnet50", "a100-80gb", batch=8, dtype="amp")
+    big = predict_time("resnet50", "a100-80gb", batch=256, dtype="amp")
     assert big.throughput_img_s > small.throughput_img_s
     assert big.throughput_img_s < big.ideal_throughput_img_s
 
 
 def test_bad_inputs():
     with pytest.raises(CnnCostError, match="TF32"):
-        timing.predict("resnet18", "v100-16gb", dtype="tf32")
+        predict_time("resnet18", "v100-16gb", dtype="tf32")
     with pytest.raises(CnnCostError, match="dtype"):
-        timing.predict("resnet18", "v100-16gb", dtype="int4")
+        predict_time("resnet18", "v100-16gb", dtype="int4")
     with pytest.raises(CnnCostError, match="optimizer"):
-        timing.predict("resnet18", "v100-16gb", train=True, optimizer="lion")
+        predict_time("resnet18", "v100-16gb", train=True, optimizer="lion")
     with pytest.raises(CnnCostError, match="unknown GPU"):
-        timing.predict("resnet18", "v100")
+        predict_time("resnet18", "v100")
     with pytest.raises(CnnCostError, match="numeric"):
-        timing.predict("resnet18", "v100-16gb", input="3xHxW")
+        predict_time("resnet18", "v100-16gb", input="3xHxW")
     with pytest.raises(CnnCostError, match="--train"):
-        timing.predict("resnet18", "v100-16gb", epochs=90)
+        predict_time("resnet18", "v100-16gb", epochs=90)
 
 
 def test_training_compute_schedule():

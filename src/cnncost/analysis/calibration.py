@@ -51,9 +51,12 @@ class Comparison:
 
 @lru_cache(maxsize=None)
 def _step(model: str, gpu: str, batch: int, dtype: str, train: bool, optimizer: str) -> Any:
+    from ..build import build
+    from ..spec import load_spec
     from .timing import plan_step
 
-    return plan_step(model, gpu, batch, dtype, train, optimizer)
+    return plan_step(build(load_spec(model), {}, None, False), gpu, batch, dtype, train,
+                     optimizer)
 
 
 def step_of(entry: dict[str, Any]) -> Any:

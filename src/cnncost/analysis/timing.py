@@ -286,23 +286,22 @@ class Step:
     work: list[tuple[Any, list[Work]]]
 
 
-def plan_step(model: Any, gpu: str, batch: int = 1, dtype: str = "fp32", train: bool = False,
-              optimizer: str = "momentum", input: str | None = None, set: Any = None) -> Step:
-    """Analyze ``model`` and split one step on ``gpu`` into pieces of work."""
-    from ..api import analyze, check_batch
+def plan_step(graph: Any, gpu: str, batch: int = 1, dtype: str = "fp32", train: bool = False,
+              optimizer: str = "momentum") -> Step:
+    """Split one step of a built ``graph`` on a catalog ``gpu`` into pieces of work."""
+    from ..analyze import analyze_graph
     from ..gpus import find_gpu
 
-    batch = check_batch(batch)
-    if type(batch) is not int:
-        raise CnnCostError("time needs a numeric --batch")
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise CnnCostError(f"time needs a whole-number --batch >= 1, got {batch!r}")
     if optimizer not in OPTIMIZERS:
         raise CnnCostError(f"unknown optimizer {optimizer!r}; choose one of "
                            + ", ".join(OPTIMIZERS))
     gpu_peaks = peaks(find_gpu(gpu), dtype)
-    report = analyze(model, input=input, set=set, train=train)
-    if report.symbolic:
+    if graph.symbolic:
         raise CnnCostError("time needs numeric input sizes (give --input 3x224x224 or --set)")
-    work = layer_work(report.graph, report.nodes, batch, dtype, train, optimizer)
+    report = analyze_graph(graph, 1, "fp32", train)
+    work = layer_work(graph, report.nodes, batch, dtype, train, optimizer)
     return Step(report, gpu, batch, dtype, train, gpu_peaks, work)
 
 
@@ -326,27 +325,23 @@ def evaluate(step: Step, k: dict[str, float] | None = None) -> TimeResult:
                       step.dtype, r.input, layers, step.peaks[0], step.peaks[2])
 
 
-def predict(model: Any, gpu: str, batch: int = 1, dtype: str = "fp32", train: bool = False,
-            optimizer: str = "momentum", input: str | None = None, set: Any = None,
-            epochs: float | None = None, images: int | None = None) -> TimeResult:
-    """Roofline and predicted time of one step of ``model`` on a catalog ``gpu``; with
-    ``epochs`` (training), the compute and the time of the whole schedule.
-
-    >>> r = predict("resnet50", "v100-16gb", batch=256, dtype="amp")
-    >>> 1000 < r.throughput_img_s < r.ideal_throughput_img_s
-    True
-    """
+def predict_graph(graph: Any, gpu: str, batch: int = 1, dtype: str = "fp32",
+                  train: bool = False, optimizer: str = "momentum", epochs: float | None = None,
+                  images: int | None = None) -> TimeResult:
+    """Roofline and predicted time of one step of a built ``graph`` on a catalog ``gpu``; with
+    ``epochs`` (training), the compute and the time of the whole schedule (the Python API is
+    :func:`cnncost.predict_time`)."""
     from .training import IMAGENET_TRAIN, training_compute
 
-    step = plan_step(model, gpu, batch, dtype, train, optimizer, input, set)
+    if not train and (epochs is not None or images is not None):
+        raise CnnCostError("--epochs and --images describe a training schedule: add --train")
+    step = plan_step(graph, gpu, batch, dtype, train, optimizer)
     result = evaluate(step)
     if train:
         result.images = IMAGENET_TRAIN if images is None else images
         result.epochs = epochs
         if epochs is not None:
             result.training = training_compute(step.report, epochs, result.images)
-    elif epochs is not None or images is not None:
-        raise CnnCostError("--epochs and --images describe a training schedule: add --train")
     return result
 
 

@@ -82,7 +82,7 @@ def plot(
 def _roofline(models: list[str], output: str, gpu: str | None, batch: str, dtype: str,
               train: bool, input: str | None, set: list[str] | None, fmt: str) -> None:
     """``plot --roofline MODEL --gpu NAME -o FILE``."""
-    from ..analysis.timing import predict
+    from ..api import predict_time
     from ..bindings import parse_value
     from ..embed import dry_run
     from ..errors import CnnCostError
@@ -92,7 +92,7 @@ def _roofline(models: list[str], output: str, gpu: str | None, batch: str, dtype
     if gpu is None or len(models) != 1:
         raise CnnCostError("--roofline needs one model and --gpu NAME (see `cnncost gpus`)")
     check_suffix(output)
-    r = predict(models[0], gpu, batch=parse_value(batch), dtype=dtype, train=train,
+    r = predict_time(models[0], gpu, batch=parse_value(batch), dtype=dtype, train=train,
                 input=input, set=set)
     if not dry_run():
         save(r, output)

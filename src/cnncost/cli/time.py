@@ -54,13 +54,13 @@ def time_cmd(
                                "for the training compute alone")
         emit(_compute_only(model, epochs, images, input, set, fmt))
         return
-    from ..analysis.timing import predict
+    from ..api import predict_time
     from ..bindings import parse_value
 
     n = parse_value(batch)
     if isinstance(n, bool) or not isinstance(n, int):
         raise CnnCostError(f"--batch must be a whole number >= 1, got {batch!r}")
-    r = predict(model, gpu, batch=n, dtype=dtype, train=train, optimizer=optimizer,
+    r = predict_time(model, gpu, batch=n, dtype=dtype, train=train, optimizer=optimizer,
                 input=input, set=set, epochs=epochs, images=images)
     emit(render_time(r, fmt, top))
 
