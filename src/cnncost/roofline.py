@@ -13,8 +13,8 @@ from typing import Any
 from .errors import CnnCostError
 from .plot import MISSING, check_suffix
 
-COLOURS = {"conv": "#4C72B0", "linear": "#DD8452", "bn": "#55A868", "step": "#C44E52"}
-OTHER = "#8172B3"
+#: point colour by what bounds the layer's ideal time (the optimizer step apart)
+COLOURS = {"compute": "#4C72B0", "memory": "#55A868", "optimizer": "#C44E52"}
 
 
 def figure(result: Any) -> Any:
@@ -37,11 +37,12 @@ def figure(result: Any) -> Any:
             label=f"roof: {peak / 1e12:.4g} TFLOP/s, {bw / 1e9:.4g} GB/s")
     seen: set[str] = set()
     for x in layers:
-        kind = x.type if x.type in COLOURS else "other"
-        label = None if kind in seen else kind
+        kind = "optimizer" if x.name == "optimizer" else x.bound
+        label = None if kind in seen else ("optimizer step" if kind == "optimizer"
+                                           else f"{kind}-bound layers")
         seen.add(kind)
-        ax.scatter(x.intensity, x.flops / x.time_s, s=14, alpha=0.75,
-                   color=COLOURS.get(x.type, OTHER), label=label, edgecolors="none")
+        ax.scatter(x.intensity, x.flops / x.time_s, s=14, alpha=0.75, color=COLOURS[kind],
+                   label=label, edgecolors="none")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("arithmetic intensity (FLOP per byte moved)")
