@@ -32,7 +32,7 @@ def main() -> None:
     from tabulate import tabulate
 
     from cnncost.api import build_graph
-    from cnncost.reference import random_input, random_weights, run
+    from cnncost.verify.reference import random_input, random_weights, run
 
     graph = build_graph(opts.model, input=opts.input)
     t0 = time.perf_counter()

@@ -3,7 +3,7 @@
 
 Prints one table: cold CLI processes, in-process numeric analysis per zoo model, the whole zoo,
 symbolic analysis, a 1,000-variant ResNet design-space sweep through the Python API, the numpy
-reference pass (when ``cnncost.reference`` exists) and, when torch + fvcore / ptflops are
+reference pass (when ``cnncost.verify.reference`` exists) and, when torch + fvcore / ptflops are
 installed, the same models through those counters in the same run, with ratios. Times are wall
 clock (``time.perf_counter``); "cpu" is user+sys of a child process. Cold processes report the
 best of ``--repeat`` runs after one untimed warm-up run (the median is in the notes); in-process
@@ -166,7 +166,7 @@ def bench_cli(repeat: int) -> float:
 
 def bench_zoo(repeat: int) -> dict[str, float]:
     import cnncost
-    from cnncost.spec import model_names
+    from cnncost.spec.zoo import model_names
 
     names = model_names()
     per_model: dict[str, float] = {}
@@ -191,7 +191,7 @@ def bench_zoo(repeat: int) -> dict[str, float]:
 
 def bench_symbolic() -> None:
     import cnncost
-    from cnncost.spec import model_names
+    from cnncost.spec.zoo import model_names
 
     for name in ("resnet152", "densenet201"):
         if name not in model_names():
@@ -238,19 +238,19 @@ def bench_reference() -> None:
     """The numpy reference pass of VGG-16 at 224, if another module provides it."""
     import importlib.util
 
-    if importlib.util.find_spec("cnncost.reference") is None:
-        record("numpy reference", "VGG-16 forward at 224", None, "skipped: no cnncost.reference")
+    if importlib.util.find_spec("cnncost.verify.reference") is None:
+        record("numpy reference", "VGG-16 forward at 224", None, "skipped: no cnncost.verify.reference")
         return
     import cnncost
-    import cnncost.reference as ref
+    import cnncost.verify.reference as ref
 
     if not callable(getattr(ref, "verify", None)):
         record("numpy reference", "VGG-16 forward at 224", None,
-               "skipped: cnncost.reference has no verify()")
+               "skipped: cnncost.verify.reference has no verify()")
         return
     graph = cnncost.build_graph("vgg16", input="3x224x224")
     wall, cpu, result = timed(lambda: ref.verify(graph))
-    record("numpy reference", "VGG-16 at 224: cnncost.reference.verify(graph)", wall,
+    record("numpy reference", "VGG-16 at 224: cnncost.verify.reference.verify(graph)", wall,
            f"random weights + one checked forward pass, batch 1; ok={getattr(result, 'ok', '?')}",
            cpu=cpu)
 

@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 
 from cnncost import analyze, load_spec, model_names
-from cnncost.embed import _DRY_RUN, render_text, unified_diff, write_atomic
+from cnncost.cli.embedding import _DRY_RUN, render_text, unified_diff, write_atomic
 from cnncost.errors import CnnCostError
-from cnncost.plot import plotted_rows
+from cnncost.render.plot import plotted_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -7,13 +7,13 @@
 
 from __future__ import annotations
 
-from .analyze import Report, Row, Totals
-from .api import analyze, build_graph, compare, predict_time
+from .analysis.report import Report, Row
+from .cost import Cost
+from .api import analyze, build_graph, compare, fit, predict_time
 from .errors import CnnCostError
-from .memory import fit
-from .spec import load_spec, model_names
+from .spec.zoo import load_spec, model_names
 
 __version__ = "0.1.0"
 
-__all__ = ["CnnCostError", "Report", "Row", "Totals", "analyze", "build_graph", "compare", "fit",
+__all__ = ["CnnCostError", "Cost", "Report", "Row", "analyze", "build_graph", "compare", "fit",
            "load_spec", "model_names", "predict_time", "__version__"]

@@ -13,28 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .analyze import Report, analyze_graph
-from .bindings import parse_value
-from .build import build
+from .analysis.memory import FitResult, check_fit, fit_graph
+from .analysis.report import Report, analyze_graph
+from .spec.bindings import parse_sets, parse_value
+from .spec.expand import build
 from .graph import Graph
 from .errors import CnnCostError
-from .spec import Spec, load_spec
-
-
-def parse_sets(items: list[str] | dict[str, Any] | None) -> dict[str, Any]:
-    """``["classes=10", "depths=[3,4,6,3]"]`` or a dict -> evaluated values."""
-    if not items:
-        return {}
-    if isinstance(items, dict):
-        return {k: (parse_value(v) if isinstance(v, str) else v) for k, v in items.items()}
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key.isidentifier():
-            raise CnnCostError(f"--set expects KEY=VALUE, got {item!r}")
-        out[key] = parse_value(value)
-    return out
+from .spec.schema import Spec
+from .spec.zoo import load_spec
 
 
 def check_batch(batch: Any) -> Any:
@@ -76,21 +62,22 @@ def split_slice(model: str) -> tuple[str, str | None, str | None] | None:
     return name.strip(), start.strip() or None, until.strip() or None
 
 
-def build_graph(model: str | Path | Spec, input: str | None = None,
+def build_graph(model: str | Path | Spec, input: str | tuple | list | None = None,
                 set: list[str] | dict[str, Any] | None = None, symbolic: bool = False) -> Graph:
     """Load (if needed) and expand a model."""
     spec = model if isinstance(model, Spec) else load_spec(model)
     return build(spec, parse_sets(set), input, symbolic)
 
 
-def analyze(model: str | Path | Spec, input: str | None = None, batch: Any = 1,
+def analyze(model: str | Path | Spec, input: str | tuple | list | None = None, batch: Any = 1,
             dtype: str = "fp32", set: list[str] | dict[str, Any] | None = None,
             train: bool = False, start: str | None = None, until: str | None = None,
             only: list[str] | None = None, depth: int | None = None,
             symbolic: bool = False) -> Report:
     """Analyze a bundled model (by name) or a spec file (by path).
 
-    ``input`` is ``"CxHxW"`` (names such as ``H`` make the analysis symbolic), ``set`` overrides
+    ``input`` is ``"CxHxW"``, ``(C, H, W)`` or ``[C, H, W]`` (names such as ``H`` make the
+    analysis symbolic), ``set`` overrides
     spec params (``{"classes": 10}`` or ``["classes=10"]``), ``start``/``until`` slice by layer
     name (a model given as ``"MODEL[FROM:UNTIL]"`` is sliced so instead), ``only`` keeps rows
     of some op types, ``depth`` rolls rows up per block.
@@ -119,6 +106,21 @@ def compare(*models: str | Path, **options: Any) -> list[Report]:
     return [analyze(m, **options) for m in models]
 
 
+def fit(model: str | Path | Spec, gpu: str | None = None, memory: str | int | None = None,
+        batch: int = 1, train: bool = False, optimizer: str = "momentum", dtype: str = "fp32",
+        amp: bool = False, input: str | tuple | list | None = None,
+        set: list[str] | dict[str, Any] | None = None) -> FitResult:
+    """Will ``model`` fit on ``gpu`` (a catalog name) or in ``memory`` bytes ("12GiB")?
+
+    >>> r = fit("vgg16", gpu="v100-16gb", batch=32, train=True, input="3x224x224")
+    >>> r.fits, r.breakdown["gradients"] == r.breakdown["weights"]
+    (True, True)
+    """
+    check_fit(gpu, memory, batch, train, dtype, amp)
+    return fit_graph(build_graph(model, input, set), gpu, memory, batch, train, optimizer, dtype,
+                     amp)
+
+
 def predict_time(model: str | Path | Spec, gpu: str, batch: int = 1, dtype: str = "fp32",
                  train: bool = False, optimizer: str = "momentum", input: str | None = None,
                  set: list[str] | dict[str, Any] | None = None, epochs: float | None = None,
@@ -134,4 +136,3 @@ def predict_time(model: str | Path | Spec, gpu: str, batch: int = 1, dtype: str 
 
     return predict_graph(build_graph(model, input, set), gpu, batch, dtype, train, optimizer,
                          epochs, images)
-

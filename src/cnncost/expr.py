@@ -8,6 +8,8 @@ is only touched when a value in the environment already is a sympy object (symbo
 68
 >>> compile_expr("in.c // groups")({"in.c": 64, "groups": 2})
 32
+>>> compile_expr("[2 ** i for i in range(4) if i != 2]")({})
+[1, 2, 8]
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from __future__ import annotations
 import ast
 import operator
 import re
+from collections import ChainMap
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
-from .dims import ceil_div, floor_div, is_symbolic, sym_max, sym_min
+from .dims import floor_div, is_symbolic
 from .errors import CnnCostError, suggest
+from .expr_functions import ARITY, FUNCTIONS, LIST_FUNCTIONS, MAX_LIST_ITEMS, make_divisible
 
 MAX_LENGTH = 400
 MAX_NODES = 200
@@ -28,64 +33,9 @@ MAX_POW_EXPONENT = 64
 MAX_INT_BITS = 64  # integers in expressions stay below 2**64 in magnitude
 
 _IN_ATTR = re.compile(r"\bin\.([chw])\b")
-
-
-def make_divisible(v: Any, divisor: Any = 8, min_value: Any = None) -> int:
-    """torchvision's ``_make_divisible``: round channels to a multiple of ``divisor``."""
-    if is_symbolic(v) or is_symbolic(divisor):
-        raise CnnCostError("make_divisible() needs numbers, not symbols")
-    if min_value is None:
-        min_value = divisor
-    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
-    if new_v < 0.9 * v:
-        new_v += divisor
-    return int(new_v)
-
-
-def _floor(x: Any) -> Any:
-    return floor_div(x, 1)
-
-
-def _ceil(x: Any) -> Any:
-    return ceil_div(x, 1)
-
-
-def _int(x: Any) -> Any:
-    if is_symbolic(x):
-        raise CnnCostError("int() needs a number, not a symbol; use floor()")
-    return int(x)
-
-
-def _round(x: Any, ndigits: Any = None) -> Any:
-    if is_symbolic(x):
-        raise CnnCostError("round() needs a number, not a symbol")
-    return round(x) if ndigits is None else round(x, ndigits)
-
-
-def _abs(x: Any) -> Any:
-    if is_symbolic(x):
-        import sympy
-
-        return sympy.Abs(x)
-    return abs(x)
-
-
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "floor": _floor,
-    "ceil": _ceil,
-    "min": sym_min,
-    "max": sym_max,
-    "int": _int,
-    "round": _round,
-    "abs": _abs,
-    "make_divisible": make_divisible,
-}
-
-#: (fewest, most) arguments of each function
-ARITY: dict[str, tuple[int, int]] = {
-    "floor": (1, 1), "ceil": (1, 1), "min": (1, 99), "max": (1, 99), "int": (1, 1),
-    "round": (1, 2), "abs": (1, 1), "make_divisible": (1, 3),
-}
+__all__ = ["Expr", "compile_expr", "evaluate", "make_divisible"]
+MAX_WALK = 8 * MAX_LIST_ITEMS  # list items one evaluation may walk (comprehensions, slices, ...)
+_WALKED: ContextVar[list[int] | None] = ContextVar("walked", default=None)
 
 
 def _truediv(a: Any, b: Any) -> Any:
@@ -190,19 +140,24 @@ def _truth(value: Any, text: str) -> bool:
 class Expr:
     """A compiled expression: call it with an environment of names to get a value."""
 
-    __slots__ = ("text", "names", "_fn")
+    __slots__ = ("text", "names", "_fn", "_walks")
 
-    def __init__(self, text: str, names: frozenset[str], fn: Compiled):
+    def __init__(self, text: str, names: frozenset[str], fn: Compiled, walks: bool = False):
         self.text = text
         self.names = names
         self._fn = fn
+        self._walks = walks  # walks lists: its evaluation counts the items against MAX_WALK
 
     def __call__(self, env: Env) -> Any:
+        token = _WALKED.set([0]) if self._walks else None
         try:
             return self._fn(env)
         except (ArithmeticError, TypeError, ValueError) as exc:  # e.g. float overflow, bad args
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise CnnCostError(f"cannot evaluate {_show(self.text)}: {reason}") from None
+        finally:
+            if token is not None:
+                _WALKED.reset(token)
 
     def __repr__(self) -> str:
         return f"Expr({self.text!r})"
@@ -257,12 +212,18 @@ def _compile(node: ast.AST, text: str, names: set[str]) -> Compiled:
         def call(env: Env) -> Any:
             values = [a(env) for a in args]
             if fname in ("min", "max") and len(values) == 1 and isinstance(values[0], list):
-                values = values[0]  # min(depths)
+                values = _items(values[0], text)  # min(depths)
                 if not values:
                     raise CnnCostError(f"{fname}() of an empty list in {_show(text)}")
+            if fname in LIST_FUNCTIONS:
+                return func(_items(values[0], text))
             return _result(func(*[_num(v, text) for v in values]), text)
 
         return call
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+        return _compile_slice(node, text, names)
+    if isinstance(node, ast.ListComp):
+        return _compile_listcomp(node, text, names)
     if isinstance(node, ast.Subscript):
         base = _compile(node.value, text, names)
         index = _compile(node.slice, text, names)
@@ -299,6 +260,67 @@ def _compile(node: ast.AST, text: str, names: set[str]) -> Compiled:
     raise CnnCostError(f"{type(node).__name__} is not allowed in expression {_show(text)}")
 
 
+def _items(value: Any, text: str) -> list:
+    """A list operand (for len(), slices and comprehensions) of at most MAX_LIST_ITEMS items."""
+    if not isinstance(value, (list, tuple)):
+        raise CnnCostError(f"expected a list, got {_value(value)} in {_show(text)}")
+    if len(value) > MAX_LIST_ITEMS:
+        raise CnnCostError(f"list of {len(value):,} items in {_show(text)} is over the limit of "
+                           f"{MAX_LIST_ITEMS:,}")
+    walked = _WALKED.get()
+    if walked is not None:
+        walked[0] += len(value)
+        if walked[0] > MAX_WALK:
+            raise CnnCostError(f"{_show(text)} walks more than {MAX_WALK:,} list items")
+    return list(value)
+
+
+def _compile_slice(node: ast.Subscript, text: str, names: set[str]) -> Compiled:
+    """``widths[1:]``, ``starts[:-1]``, ``xs[::2]``: whole-number bounds, a non-zero step."""
+    base = _compile(node.value, text, names)
+    assert isinstance(node.slice, ast.Slice)
+    parts = [None if p is None else _compile(p, text, names)
+             for p in (node.slice.lower, node.slice.upper, node.slice.step)]
+
+    def sliced(env: Env) -> Any:
+        bounds = [None if p is None else p(env) for p in parts]
+        if any(b is not None and (isinstance(b, bool) or not isinstance(b, int)) for b in bounds):
+            raise CnnCostError(f"slice bounds must be whole numbers in {_show(text)}")
+        if bounds[2] == 0:
+            raise CnnCostError(f"slice step must not be zero in {_show(text)}")
+        return _items(base(env), text)[slice(*bounds)]
+
+    return sliced
+
+
+def _compile_listcomp(node: ast.ListComp, text: str, names: set[str]) -> Compiled:
+    """``[f(x) for x in xs if cond]``: one ``for`` over a list of at most MAX_LIST_ITEMS items,
+    a plain loop name, no comprehension inside the item or the conditions (bounded work)."""
+    if len(node.generators) != 1:
+        raise CnnCostError(f"a list comprehension takes one 'for' in {_show(text)}")
+    gen = node.generators[0]
+    if not isinstance(gen.target, ast.Name) or gen.is_async:
+        raise CnnCostError(f"the loop variable must be a plain name in {_show(text)}")
+    if any(isinstance(n, ast.ListComp) for part in (node.elt, *gen.ifs) for n in ast.walk(part)):
+        raise CnnCostError(f"list comprehensions do not nest in {_show(text)}")
+    var = gen.target.id
+    source = _compile(gen.iter, text, names)
+    inner: set[str] = set()
+    item = _compile(node.elt, text, inner)
+    conds = [_compile(c, text, inner) for c in gen.ifs]
+    names |= inner - {var}
+
+    def comprehension(env: Env) -> list:
+        out = []
+        for value in _items(source(env), text):
+            local = ChainMap({var: value}, env)
+            if all(_truth(c(local), text) for c in conds):
+                out.append(item(local))
+        return out
+
+    return comprehension
+
+
 @lru_cache(maxsize=4096)
 def compile_expr(text: str) -> Expr:
     """Parse and compile one expression; raises CnnCostError on anything not whitelisted."""
@@ -315,7 +337,10 @@ def compile_expr(text: str) -> Expr:
                            f"{MAX_NODES})")
     names: set[str] = set()
     fn = _compile(tree.body, text, names)
-    return Expr(text, frozenset(names), fn)
+    walks = any(isinstance(n, (ast.ListComp, ast.Slice)) or (
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        and n.func.id in ("len", "min", "max")) for n in ast.walk(tree))
+    return Expr(text, frozenset(names), fn, walks)
 
 
 def evaluate(value: Any, env: Env) -> Any:

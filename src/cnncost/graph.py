@@ -8,7 +8,7 @@ from typing import Any
 from .dims import Shape, prod
 from .errors import Loc
 from .ops import Op
-from .spec import Spec
+from .spec.schema import Spec
 
 
 @dataclass(slots=True)

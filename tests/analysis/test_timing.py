@@ -129,7 +129,7 @@ def test_calibration_meets_the_target_on_held_out_large_batches():
 
 def test_every_measurement_names_a_bundled_model_and_a_catalog_gpu():
     from cnncost.gpus import gpus
-    from cnncost.spec import model_names
+    from cnncost.spec.zoo import model_names
 
     sources, entries = calibration.measurements()
     for e in entries:

@@ -1,1 +1,3 @@
-"""Analyses built on the expanded graph: training compute and the time model."""
+"""Analysis of a built graph: per-layer cost rows and totals (``report``), storage and liveness
+(``liveness``), memory and fit on a GPU (``memory``), backward counts and training compute
+(``training``), the roofline and time model (``timing``, ``calibration``)."""

@@ -51,8 +51,8 @@ class Comparison:
 
 @lru_cache(maxsize=None)
 def _step(model: str, gpu: str, batch: int, dtype: str, train: bool, optimizer: str) -> Any:
-    from ..build import build
-    from ..spec import load_spec
+    from ..spec.expand import build
+    from ..spec.zoo import load_spec
     from .timing import plan_step
 
     return plan_step(build(load_spec(model), {}, None, False), gpu, batch, dtype, train,

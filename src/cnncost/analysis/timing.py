@@ -289,7 +289,7 @@ class Step:
 def plan_step(graph: Any, gpu: str, batch: int = 1, dtype: str = "fp32", train: bool = False,
               optimizer: str = "momentum") -> Step:
     """Split one step of a built ``graph`` on a catalog ``gpu`` into pieces of work."""
-    from ..analyze import analyze_graph
+    from .report import analyze_graph
     from ..gpus import find_gpu
 
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:

@@ -40,7 +40,7 @@ def _summary_line(s: dict[str, Any]) -> str:
 
 def render(results: list[Any], fmt: str) -> str:
     """Results as table, markdown, json, csv or html, grouped by source."""
-    from ..ledger import summary
+    from ..verify.ledger import summary
 
     rows = [r.as_dict() for r in results]
     summ = summary(results)
@@ -55,14 +55,14 @@ def render(results: list[Any], fmt: str) -> str:
         return buf.getvalue().rstrip("\n")
     groups = _grouped(rows, results)
     if fmt == "html":
-        from ..render import html_page, html_table
+        from ..render.report import html_page, html_table
 
         parts = [f"<h2>{html.escape(citation)}</h2>\n"
                  + html_table(list(COLUMNS), [[_cell(r[c]) for c in COLUMNS] for r in group])
                  for citation, group in groups.items()]
         return html_page("cnncost check", "<h1>cnncost check</h1>\n" + "\n".join(parts)
                          + f"\n<p>{html.escape(_summary_line(summ))}</p>")
-    from ..render import tabular
+    from ..render.report import tabular
 
     parts = []
     for citation, group in groups.items():
@@ -81,7 +81,7 @@ def render(results: list[Any], fmt: str) -> str:
 def _about(entry: Any, model: str) -> bool:
     from pathlib import Path
 
-    from ..ledger import resolve_model
+    from ..verify.ledger import resolve_model
 
     def same(name: str) -> bool:
         if name == model or Path(name).name == model:
@@ -100,8 +100,8 @@ def check(ledger: Ledger = None, model: Model = None, fmt: Format = "table") -> 
     now matches); exit 2 on a malformed ledger.
     """
     from ..errors import CnnCostError
-    from ..ledger import check as run_check
-    from ..ledger import load_ledger, summary
+    from ..verify.ledger import check as run_check
+    from ..verify.ledger import load_ledger, summary
 
     check_format(fmt, FORMATS)
     entries = load_ledger(ledger)

@@ -19,7 +19,7 @@ def embed(
 ) -> None:
     """Fill every <!-- cnncost: ARGS --> ... <!-- /cnncost --> block with that command's
     Markdown output. Idempotent; each file is replaced atomically or not at all."""
-    from ..embed import embed_file, markdown_files, unified_diff
+    from .embedding import embed_file, markdown_files, unified_diff
 
     paths = markdown_files(files)
     stale: list[str] = []

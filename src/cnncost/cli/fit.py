@@ -27,13 +27,13 @@ NOTES = {
 
 
 def _size(n: int, exact: bool) -> str:
-    from ..render import fmt_bytes
+    from ..render.report import fmt_bytes
 
     return f"{n:,} B" if exact else fmt_bytes(n)
 
 
 def _rows(r, exact: bool) -> list[list[str]]:
-    from ..memory import OPTIMIZER_SLOTS
+    from ..analysis.memory import OPTIMIZER_SLOTS
 
     slots = OPTIMIZER_SLOTS.get(r.optimizer or "", 0)
     act = ("kept for backward, whole batch" if r.mode == "train"
@@ -61,7 +61,7 @@ def _verdict(r, exact: bool) -> list[str]:
 
 
 def render_fit(r, fmt: str, exact: bool = False) -> str:
-    """A :class:`cnncost.memory.FitResult` in one of FORMATS."""
+    """A :class:`cnncost.analysis.memory.FitResult` in one of FORMATS."""
     from tabulate import tabulate
 
     if fmt == "json":
@@ -117,7 +117,7 @@ def fit(
     exact: Exact = False,
 ) -> None:
     """Will the model fit on the GPU? A verdict, a breakdown and the largest batch that fits."""
-    from ..memory import fit as fit_model
+    from ..api import fit as fit_model
 
     check_format(fmt, FORMATS)
     emit(render_fit(fit_model(model, gpu=gpu, memory=memory, batch=batch, train=train,
@@ -134,8 +134,8 @@ def list_gpus(fmt: Format = "table") -> None:
     """The GPU catalog: memory, bandwidth, peak FP32/FP16/BF16 throughput and the source."""
     from tabulate import tabulate
 
-    from ..memory import gpus
-    from ..render import fmt_bytes
+    from ..analysis.memory import gpus
+    from ..render.report import fmt_bytes
 
     check_format(fmt, FORMATS)
     cat = gpus()

@@ -11,7 +11,8 @@ Batch = Annotated[str, typer.Option("--batch", "-b", help="batch size N (a numbe
 Dtype = Annotated[str, typer.Option("--dtype", help="fp32, fp16, bf16 or int8")]
 Set = Annotated[Optional[list[str]], typer.Option("--set", "-s", help="override a spec param or symbol: K=V")]
 Format = Annotated[str, typer.Option("--format", "-f", help="table, markdown, json, csv or html")]
-Train = Annotated[bool, typer.Option("--train", help="include training-only layers (auxiliary heads)")]
+Aux = Annotated[bool, typer.Option("--aux", help="include training-only layers (auxiliary heads)")]
+AuxAlias = Annotated[bool, typer.Option("--train", hidden=True, help="deprecated alias of --aux")]
 Until = Annotated[Optional[str], typer.Option("--until", help="stop after this layer or block (inclusive)")]
 From = Annotated[Optional[str], typer.Option("--from", help="start at this layer or block")]
 Only = Annotated[Optional[str], typer.Option("--only", help="keep rows of these op types, e.g. conv,linear")]
@@ -20,6 +21,14 @@ Exact = Annotated[bool, typer.Option("--exact", help="exact integers instead of 
 Backward = Annotated[bool, typer.Option(
     "--backward", help="add backward MACs and other ops per layer (weight + input gradients)")]
 Symbolic = Annotated[bool, typer.Option("--symbolic", help="keep the spec's symbols (H, W, ...) symbolic")]
+
+
+def aux_heads(aux: bool, train_alias: bool) -> bool:
+    """``--aux``, or its deprecated alias ``--train`` (with a one-line note on stderr)."""
+    if train_alias:
+        typer.echo("cnncost: note: --train is deprecated here, use --aux (it includes auxiliary "
+                   "heads; 'fit --train' is the training step)", err=True)
+    return aux or train_alias
 
 
 def split_types(only: str | None) -> list[str] | None:

@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 import typer
 
 from .app import app, emit
-from .options import (Batch, Depth, Dtype, Format, From, Input, Only, Set, Train, Until,
-                      check_format, split_types)
+from .options import (Aux, AuxAlias, Batch, Depth, Dtype, Format, From, Input, Only, Set, Until,
+                      aux_heads, check_format, split_types)
 
 
 Roofline = Annotated[bool, typer.Option(
@@ -25,25 +25,25 @@ def plot(
     metric: Annotated[str, typer.Option("--metric", "-m", help="memory, params, macs (comma-"
                                                                "separated) or all")] = "all",
     input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
-    fmt: Format = "table", train: Train = False, until: Until = None, start: From = None,
-    only: Only = None, depth: Depth = None,
-    roofline: Roofline = False, gpu: PlotGpu = None,
+    fmt: Format = "table", aux: Aux = False, train: AuxAlias = False, until: Until = None,
+    start: From = None, only: Only = None, depth: Depth = None, roofline: Roofline = False,
+    gpu: PlotGpu = None,
 ) -> None:
     """Per-layer bar charts (layers along the depth of the network), like the lecture's
-    AlexNet/VGG charts. Rows that are zero in every plotted metric are left out.
+    AlexNet/VGG charts; all-zero rows are left out (--roofline: a roofline chart on --gpu).
 
-    --format markdown prints an image link (for 'cnncost embed'); csv and json print the plotted
-    numbers."""
+    --format markdown prints an image link (for 'cnncost embed'); csv and json the numbers."""
     from ..api import analyze
-    from ..embed import dry_run
-    from ..plot import METRIC_INFO, check_suffix, metrics_of, plotted_rows, save
+    from .embedding import dry_run
+    from ..render.plot import METRIC_INFO, check_suffix, metrics_of, plotted_rows, save
 
     check_format(fmt, ("table", "markdown", "json", "csv", "html"))
-    if roofline or gpu is not None:
+    if roofline or gpu is not None:  # here --train is the training step, as in fit and time
         return _roofline(models, output, gpu, batch, dtype, train, input, set, fmt)
     chosen = metrics_of(metric)
     check_suffix(output)
-    reports = [analyze(m, input=input, batch=batch, dtype=dtype, set=set, train=train,
+    heads = aux_heads(aux, train)
+    reports = [analyze(m, input=input, batch=batch, dtype=dtype, set=set, train=heads,
                        start=start, until=until, only=split_types(only), depth=depth)
                for m in models]
     if not dry_run():  # 'cnncost embed --check' writes nothing
@@ -83,11 +83,11 @@ def _roofline(models: list[str], output: str, gpu: str | None, batch: str, dtype
               train: bool, input: str | None, set: list[str] | None, fmt: str) -> None:
     """``plot --roofline MODEL --gpu NAME -o FILE``."""
     from ..api import predict_time
-    from ..bindings import parse_value
-    from ..embed import dry_run
     from ..errors import CnnCostError
-    from ..plot import check_suffix
-    from ..roofline import save
+    from ..render.plot import check_suffix
+    from ..render.roofline import save
+    from ..spec.bindings import parse_value
+    from .embedding import dry_run
 
     if gpu is None or len(models) != 1:
         raise CnnCostError("--roofline needs one model and --gpu NAME (see `cnncost gpus`)")

@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from .app import app, emit
-from .options import (Backward, Batch, Depth, Dtype, Exact, Format, From, Input, Only, Set, Symbolic, Train,
-                      Until, check_format, split_types)
+from .options import (Aux, AuxAlias, Backward, Batch, Depth, Dtype, Exact, Format, From, Input,
+                      Only, Set, Symbolic, Until, aux_heads, check_format, split_types)
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
 
@@ -16,7 +16,7 @@ FORMATS = ("table", "markdown", "json", "csv", "html")
 @app.command("list")
 def list_models(fmt: Format = "table") -> None:
     """List every bundled model with its title and source."""
-    from ..spec import load_spec, model_names
+    from ..spec.zoo import load_spec, model_names
 
     check_format(fmt, FORMATS)
     specs = [load_spec(name) for name in model_names()]
@@ -33,7 +33,7 @@ def list_models(fmt: Format = "table") -> None:
         emit(tabulate(rows, headers=["model", "title", "source"], tablefmt="simple",
                       maxcolwidths=[None, 40, 70]))
         return
-    from ..render import tabular
+    from ..render.report import tabular
 
     emit(tabular(["model", "title", "source"], rows, fmt,
                  title="cnncost bundled models" if fmt == "html" else ""))
@@ -44,17 +44,17 @@ def report(
     model: Annotated[str, typer.Argument(
         help="bundled model name or spec file path; MODEL[FROM:UNTIL] analyzes a slice")],
     input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
-    fmt: Format = "table", train: Train = False, until: Until = None, start: From = None,
-    only: Only = None, depth: Depth = None, exact: Exact = False, symbolic: Symbolic = False,
-    backward: Backward = False,
+    fmt: Format = "table", aux: Aux = False, train: AuxAlias = False, until: Until = None,
+    start: From = None, only: Only = None, depth: Depth = None, exact: Exact = False,
+    symbolic: Symbolic = False, backward: Backward = False,
 ) -> None:
     """Per-layer output shapes, params, MACs and activation memory, with totals."""
     from ..api import analyze
-    from ..render import render_report
+    from ..render.report import render_report
 
     check_format(fmt, FORMATS)
-    r = analyze(model, input=input, batch=batch, dtype=dtype, set=set, train=train, start=start,
-                until=until, only=split_types(only), depth=depth, symbolic=symbolic)
+    r = analyze(model, input=input, batch=batch, dtype=dtype, set=set, train=aux_heads(aux, train),
+                start=start, until=until, only=split_types(only), depth=depth, symbolic=symbolic)
     r.backward = backward
     emit(render_report(r, fmt, exact))
 
@@ -64,15 +64,16 @@ def compare(
     models: Annotated[list[str], typer.Argument(
         help="two or more models or spec files, each optionally sliced: 'MODEL[FROM:UNTIL]'")],
     input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
-    fmt: Format = "table", train: Train = False, until: Until = None, start: From = None,
-    only: Only = None, exact: Exact = False, symbolic: Symbolic = False,
+    fmt: Format = "table", aux: Aux = False, train: AuxAlias = False, until: Until = None,
+    start: From = None, only: Only = None, exact: Exact = False, symbolic: Symbolic = False,
 ) -> None:
     """Totals of several models side by side, with ratios to the first."""
     from ..api import analyze
-    from ..render import render_compare
+    from ..render.report import render_compare
 
     check_format(fmt, FORMATS)
-    reports = [analyze(m, input=input, batch=batch, dtype=dtype, set=set, train=train,
+    heads = aux_heads(aux, train)
+    reports = [analyze(m, input=input, batch=batch, dtype=dtype, set=set, train=heads,
                        start=start, until=until, only=split_types(only), symbolic=symbolic)
                for m in models]
     emit(render_compare(reports, fmt, exact))

@@ -52,18 +52,10 @@ def split_values(text: str) -> list[str]:
 
 def parse_axes(sets: list[str] | None) -> list[tuple[str, list[str]]]:
     """``["depths=[2,2,2,2],[3,4,6,3]", "classes=10"]`` -> ``[(key, [value texts]), ...]``."""
-    from ..errors import CnnCostError
+    from ..spec.bindings import set_pairs
 
-    axes: list[tuple[str, list[str]]] = []
-    for item in sets or []:
-        key, sep, values = item.partition("=")
-        key = key.strip()
-        if not sep or not key.isidentifier():
-            raise CnnCostError(f"--set expects KEY=V1,V2,..., got {item!r}")
-        if any(k == key for k, _ in axes):
-            raise CnnCostError(f"--set {key} given twice; list all its values in one --set")
-        axes.append((key, split_values(values)))
-    return axes
+    pairs = set_pairs(sets, "KEY=V1,V2,...", "; list all its values in one --set")
+    return [(key, split_values(values)) for key, values in pairs]
 
 
 def input_values(inputs: list[str] | None, channels: Any) -> list[str | None]:
@@ -120,8 +112,9 @@ def run_sweep(model: Any, points: list[tuple], batch: Any = "1", dtype: str = "f
     """Analyze every point; one dict per point with its settings, input, totals (and error)."""
     from ..api import analyze
     from ..errors import CnnCostError
-    from ..render import csv_shape
-    from ..spec import Spec, load_spec
+    from ..render.report import csv_shape
+    from ..spec.schema import Spec
+    from ..spec.zoo import load_spec
 
     spec = model if isinstance(model, Spec) else load_spec(model)
     bar = Progress(len(points), progress)
@@ -156,7 +149,7 @@ def _headers(keys: list[str]) -> list[str]:
 def render_sweep(rows: list[dict[str, Any]], keys: list[str], fmt: str, exact: bool,
                  note: str) -> str:
     """The sweep in one of FORMATS; json and csv carry exact integers (or expressions)."""
-    from ..render import fmt_bytes, fmt_count, fmt_exact, jsonable, tabular
+    from ..render.report import fmt_bytes, fmt_count, fmt_exact, jsonable, tabular
 
     errors = any(r["error"] for r in rows)
     if fmt == "json":
@@ -211,7 +204,7 @@ def sweep(
         f"for {PROGRESS_MIN_POINTS}+ points)")] = None,
 ) -> None:
     """Totals (params, MACs, activation memory) over the product of --set values and inputs."""
-    from ..spec import load_spec
+    from ..spec.zoo import load_spec
 
     check_format(fmt, FORMATS)
     axes = parse_axes(set)

@@ -55,7 +55,7 @@ def time_cmd(
         emit(_compute_only(model, epochs, images, input, set, fmt))
         return
     from ..api import predict_time
-    from ..bindings import parse_value
+    from ..spec.bindings import parse_value
 
     n = parse_value(batch)
     if isinstance(n, bool) or not isinstance(n, int):
@@ -69,7 +69,7 @@ def _compute_only(model: str, epochs: float, images: int | None, input: str | No
                   set: Any, fmt: str) -> str:
     from ..analysis.training import IMAGENET_TRAIN, training_compute
     from ..api import analyze
-    from ..render import jsonable, tabular
+    from ..render.report import jsonable, tabular
 
     report = analyze(model, input=input, set=set, train=True)
     t = training_compute(report, epochs, IMAGENET_TRAIN if images is None else images)
@@ -92,7 +92,7 @@ def _num(v: Any) -> str:
 def compute_line(t: Any) -> str:
     """One line: FLOPs per image, per epoch, in total and in petaflop/s-days."""
     from ..dims import is_symbolic
-    from ..render import fmt_count
+    from ..render.report import fmt_count
 
     if is_symbolic(t.flops_per_image):
         return f"training FLOPs per image: {t.flops_per_image}"
@@ -145,7 +145,7 @@ def _rows(r: Any, top: int | None) -> list[Any]:
 
 def render_time(r: Any, fmt: str, top: int | None = None) -> str:
     """A :class:`cnncost.analysis.timing.TimeResult` in one of FORMATS."""
-    from ..render import fmt_bytes, fmt_count, jsonable, tabular
+    from ..render.report import fmt_bytes, fmt_count, jsonable, tabular
 
     if fmt == "json":
         return json.dumps(jsonable(r.to_dict()), indent=2)
@@ -181,7 +181,7 @@ def calibration_cmd(fmt: Format = "table") -> None:
     """The time model against every published measurement it was fitted to or held out from
     (data/measurements.yaml), with the median and worst errors."""
     from ..analysis import calibration as cal
-    from ..render import jsonable, tabular
+    from ..render.report import jsonable, tabular
 
     check_format(fmt, FORMATS)
     cs = cal.compare()

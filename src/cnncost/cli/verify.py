@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from .app import app, emit
-from .options import Exact, Input, Set, Train, check_format
+from .options import Aux, AuxAlias, Exact, Input, Set, aux_heads, check_format
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
 # The analysis' columns carry report's names (render.COLUMNS); the reference run's sit beside them.
@@ -21,7 +21,7 @@ CSV_FIELDS = ["name", "type", "expected_output", "actual_output", "expected_para
 
 
 def _shape(shape: Any) -> str:
-    from ..render import fmt_shape
+    from ..render.report import fmt_shape
 
     return "—" if shape is None else fmt_shape(tuple(shape))
 
@@ -29,7 +29,7 @@ def _shape(shape: Any) -> str:
 def _pair(expected: Any, actual: Any, fmt: Any, exact: bool) -> tuple[str, str, bool]:
     """Both cells of an analysis/reference pair: in ``fmt`` units, but exact when they differ
     (so the difference shows), plus whether they agree."""
-    from ..render import fmt_exact
+    from ..render.report import fmt_exact
 
     same = expected == actual
     show = fmt if same and not exact else fmt_exact
@@ -38,7 +38,7 @@ def _pair(expected: Any, actual: Any, fmt: Any, exact: bool) -> tuple[str, str, 
 
 def _rows(v: Any, exact: bool, color: bool) -> list[list[str]]:
     """Table body for table/markdown/html: one row per layer and a total row."""
-    from ..render import fmt_count
+    from ..render.report import fmt_count
 
     def red(text: str, ok: bool) -> str:
         return text if ok or not color else typer.style(text, fg="red", bold=True)
@@ -137,7 +137,7 @@ def render(v: Any, fmt: str, title: str, exact: bool = False) -> str:
         import json
 
         return json.dumps(v.to_dict(), indent=2)
-    from ..render import tabular
+    from ..render.report import tabular
 
     if fmt == "csv":
         return tabular(CSV_FIELDS, _csv_rows(v), "csv")
@@ -196,7 +196,7 @@ def verify(
         "--torch", help="also load torchvision's model of the same name into the reference and "
                         "compare every tensor shape and the logits")] = False,
     set: Set = None,
-    train: Train = False,
+    aux: Aux = False, train: AuxAlias = False,
     exact: Exact = False,
 ) -> None:
     """Run a numpy reference forward pass and check every layer's shape, params and MACs."""
@@ -207,16 +207,17 @@ def verify(
         from ..errors import CnnCostError
 
         raise CnnCostError(f"--batch must be at least 1, got {batch}")
+    heads = aux_heads(aux, train)
     progress = _Progress()
     graph = build_graph(model, input=input, set=set)
     if torch:
-        from ..reference_torch import verify_torch
+        from ..verify.reference_torch import verify_torch
 
-        v = verify_torch(graph, batch, seed, train, progress)
+        v = verify_torch(graph, batch, seed, heads, progress)
     else:
-        from ..reference import verify as run_verify
+        from ..verify.reference import verify as run_verify
 
-        v = run_verify(graph, batch, seed, train, progress=progress)
+        v = run_verify(graph, batch, seed, heads, progress=progress)
     title = (f"{v.model}{f' — {graph.spec.title}' if graph.spec.title else ''} · input "
              f"{v.batch}×{_shape(v.input)} · seed {seed} · "
              f"{'float64' if torch else 'float32'} numpy reference")

@@ -4,6 +4,7 @@ forward pass together in one class, so the analysis and the reference pass canno
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
 from ..dims import Shape, as_int, is_symbolic, prod
@@ -23,6 +24,25 @@ class Gemm(NamedTuple):
     winograd: bool = False
 
 OPS: dict[str, Op] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """An op's rules evaluated on one layer's arguments and input shapes (counts per sample)."""
+
+    args: dict[str, Any]
+    shape: Shape
+    param_shapes: dict[str, tuple]
+    buffer_shapes: dict[str, tuple]
+    macs: Any
+    other_ops: Any
+    allocates: bool
+
+
+#: the rule methods a memo key must name (a rule patched in a test is never served stale)
+RULE_METHODS = ("prepare", "shape", "param_shapes", "buffer_shapes", "macs", "other_ops",
+                "allocates")
+_MEMO: dict[tuple, Applied] = {}
 
 
 def register(cls: type[Op]) -> type[Op]:
@@ -59,6 +79,34 @@ class Op:
     def allocates(self, a: dict[str, Any]) -> bool:
         """Whether the output is a new tensor at inference (False for in-place ops and views)."""
         return not a.get("inplace", self.inplace_default)
+
+    def apply(self, args: dict[str, Any], ins: list[Shape]) -> Applied:
+        """Every rule on evaluated args and input shapes, memoised: deep nets repeat the same
+        layer many times (ResNet-152 has 36 identical bottlenecks) and sweeps rebuild them.
+
+        The rules are pure functions of the key, so a hit returns exactly what a fresh
+        evaluation would. The key holds the op's class (relu and sigmoid share every rule method
+        and differ only in class constants), the rule functions themselves, and the argument
+        values with their types (True == 1 == 1.0, yet `bias: 1` must stay an error).
+        """
+        cls = type(self)
+        try:
+            key = (cls, tuple(getattr(cls, m) for m in RULE_METHODS),
+                   tuple((k, type(v), v) for k, v in args.items()), tuple(ins))
+            hit = _MEMO.get(key)
+        except TypeError:  # an unhashable argument (a list): evaluate without the memo
+            key, hit = None, None
+        if hit is not None:
+            return hit
+        a = self.prepare(args, ins)
+        out = tuple(as_int(d) for d in self.shape(a, ins))
+        result = Applied(a, out, self.param_shapes(a, ins, out), self.buffer_shapes(a, ins, out),
+                         self.macs(a, ins, out), self.other_ops(a, ins, out), self.allocates(a))
+        if key is not None:
+            if len(_MEMO) > 20_000:
+                _MEMO.clear()
+            _MEMO[key] = result
+        return result
 
     # ---- the rules -------------------------------------------------------------------------
     def shape(self, a: dict[str, Any], ins: list[Shape]) -> Shape:

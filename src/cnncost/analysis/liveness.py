@@ -1,0 +1,317 @@
+"""Storages, liveness and saved tensors of a graph on a GPU, and the activation peaks they give.
+
+Inference: the peak of live activations (the input included) over the topological order, a tensor
+living until its last consumer has run; in-place ops and views share their input's storage.
+Training: what autograd saves for backward (per op type, each storage once) + the transient peak
+of forward/backward on top of it. The fit built on these is :mod:`cnncost.analysis.memory`; every rule and
+its source is in docs/memory.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .report import DTYPE_BYTES as ANALYSIS_DTYPE_BYTES
+from ..errors import CnnCostError
+from ..graph import Graph
+
+__all__ = ["DTYPE_BYTES", "Plan", "Storage", "conv_workspace", "inference_peak", "plan",
+           "saved_bytes", "training_peak"]
+
+# the analysis dtypes, less fp64: the GPU memory model covers the dtypes GPUs train and serve in
+DTYPE_BYTES = {k: v for k, v in ANALYSIS_DTYPE_BYTES.items() if k != "fp64"}
+#: PyTorch's caching allocator hands out blocks in multiples of 512 bytes (kMinBlockSize)
+BLOCK = 512
+#: ops whose autograd node saves its output (the input too when run in place)
+SAVES_RESULT = frozenset({"relu", "sigmoid", "tanh", "softmax", "leaky_relu", "elu"})
+#: ops whose autograd node saves its input
+SAVES_INPUT = frozenset({"conv", "linear", "bn", "maxpool", "avgpool", "gelu"})
+#: in place, these still need their original input for backward, so autograd keeps a clone of it
+SAVES_INPUT_CLONE = frozenset({"relu6", "hardswish", "silu", "hardsigmoid"})
+#: ops that save nothing for backward (sizes only)
+SAVES_NOTHING = frozenset({"add", "concat", "flatten", "chunk", "channel_shuffle", "identity"})
+#: ops whose gradient w.r.t. the input is a view of the output gradient (no new buffer)
+GRAD_ALIAS = frozenset({"add", "concat", "flatten", "identity"})
+
+
+def _round(n: int) -> int:
+    return -(-n // BLOCK) * BLOCK
+
+
+@dataclass(frozen=True)
+class Storage:
+    """A tensor storage: bytes per sample (scales with the batch) plus batch-independent bytes."""
+
+    per_sample: int
+    fixed: int = 0
+
+    def at(self, n: int) -> int:
+        return _round(self.per_sample * n + self.fixed)
+
+
+@dataclass
+class Plan:
+    """Storages of one graph in one mode, and which node allocates, reads and saves which."""
+
+    graph: Graph
+    train: bool
+    act_bytes: int
+    device: str
+    out: list[int] = field(default_factory=list)            # node -> storage id of its output
+    storages: dict[Any, Storage] = field(default_factory=dict)
+    last_use: dict[Any, int] = field(default_factory=dict)
+    saved_by: dict[Any, list[int]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    input_bytes: int = 4                                     # the input batch (fp32 under amp)
+
+    def size(self, i: int) -> int:
+        """Per-sample bytes of node i's output tensor."""
+        n = self.graph.nodes[i]
+        return _elements(n.shape) * (self.input_bytes if i == 0 else self.act_bytes)
+
+
+def _elements(shape: tuple) -> int:
+    out = 1
+    for d in shape:
+        out *= d
+    return out
+
+
+def _allocates(node: Any, train: bool) -> bool:
+    if node.type == "dropout":
+        return train and node.args.get("p", 0) > 0
+    return node.allocates
+
+
+def plan(graph: Graph, train: bool, dtype: str = "fp32", amp: bool = False,
+         device: str = "cuda") -> Plan:
+    """Storages, liveness and saved tensors of ``graph`` (numeric shapes only)."""
+    if graph.symbolic:
+        raise CnnCostError("memory needs numeric input sizes (give --input 3x224x224 or --set)")
+    if dtype not in DTYPE_BYTES:
+        raise CnnCostError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPE_BYTES)}")
+    act = 2 if amp else DTYPE_BYTES[dtype]
+    p = Plan(graph, train, act, device, input_bytes=4 if amp else act)
+    nodes = [n for n in graph.nodes if train or not n.train_only]
+    keep = {n.index for n in nodes}
+    for node in graph.nodes:
+        i = node.index
+        if i not in keep:
+            p.out.append(-1)
+            continue
+        if i == 0 or _allocates(node, train):
+            p.out.append(i)
+            p.storages[i] = Storage(p.size(i))
+        else:
+            p.out.append(p.out[node.inputs[0]])
+        for j in node.inputs:
+            s = p.out[j]
+            p.last_use[s] = max(p.last_use.get(s, 0), i)
+        p.last_use[p.out[i]] = max(p.last_use.get(p.out[i], 0), i)
+        if train and i:
+            for key, storage in _saved(p, node):
+                if storage is not None:
+                    p.storages[key] = storage
+                p.saved_by.setdefault(key, []).append(i)
+    _hold_module_inputs(p, nodes)
+    _hold_concat_pieces(p, nodes)
+    dead_ends = {n.index for n in nodes} - {j for n in nodes for j in n.inputs}
+    last = len(graph.nodes)
+    for i in dead_ends | {0}:  # outputs (and the input batch) are held by the caller
+        p.last_use[p.out[i]] = last
+    return p
+
+
+def _hold_module_inputs(p: Plan, nodes: list[Any]) -> None:
+    """Eager PyTorch: a tensor passed into a module call (``x = self.layer1(x)``) stays
+    referenced by the caller until the call returns. Node names mirror the module paths, so a
+    tensor entering scope ``layer1`` lives until the last node named ``layer1.*`` has run."""
+    last: dict[str, int] = {}
+    for node in nodes[1:]:
+        parts = node.name.split(".")
+        for k in range(1, len(parts)):
+            last[".".join(parts[:k])] = node.index
+    names = p.graph.nodes
+    for node in nodes[1:]:
+        parts = node.name.split(".")
+        for k in range(1, len(parts)):
+            scope = ".".join(parts[:k]) + "."
+            for j in node.inputs:
+                if not names[j].name.startswith(scope):
+                    s = p.out[j]
+                    p.last_use[s] = max(p.last_use.get(s, 0), last[scope[:-1]])
+
+
+def _hold_concat_pieces(p: Plan, nodes: list[Any]) -> None:
+    """A chain of concats (DenseNet: each layer's output is concatenated after its input) is
+    held as its pieces: torchvision keeps the list of all earlier outputs for the whole block and
+    concatenates it afresh in every layer, so the pieces live until the chain's last concat."""
+    concats = [n for n in nodes if n.type == "concat"]
+    heads = {n.inputs[0] for n in concats}
+    chained = [n for n in concats
+               if n.index in heads or p.graph.nodes[n.inputs[0]].type == "concat"]
+    links = {n.index for n in chained}
+    ends: dict[int, int] = {}
+    for node in reversed(chained):
+        end = max(node.index, ends.get(node.index, 0))  # until the chain's last concat ran
+        for j in node.inputs:
+            if j in links:  # the earlier concatenation itself dies as before; pass the end on
+                ends[j] = max(ends.get(j, 0), end)
+            else:
+                p.last_use[p.out[j]] = max(p.last_use.get(p.out[j], 0), end)
+
+
+def _saved(p: Plan, node: Any) -> list[tuple[Any, Storage | None]]:
+    """(storage key, new storage or None for an existing one) that autograd keeps for ``node``."""
+    i, t = node.index, node.type
+    ins = [p.out[j] for j in node.inputs]
+    if t in SAVES_NOTHING:
+        return []
+    if t == "dropout":
+        if node.args.get("p", 0) <= 0:
+            return []
+        # CUDA's fused native_dropout keeps a bool mask; the CPU path keeps a float noise tensor
+        mask = 1 if p.device == "cuda" else p.act_bytes
+        return [(("mask", i), Storage(_elements(node.shape) * mask))]
+    if t in SAVES_RESULT:
+        return [(p.out[i], None)]
+    if t in SAVES_INPUT_CLONE:
+        if p.out[i] == i:  # out of place: the input itself
+            return [(ins[0], None)]
+        return [(("clone", i), Storage(p.size(node.inputs[0])))]
+    if t in ("adaptive_avgpool", "gap"):
+        # output 1x1 runs as mean(), which keeps only sizes
+        return [] if tuple(node.args.get("out", ())) == (1, 1) else [(ins[0], None)]
+    if t == "mul":
+        return [(s, None) for s in dict.fromkeys(ins)]
+    if t == "lrn":
+        c, h, w = node.shape
+        size = node.args["size"]
+        # torch.nn.functional.local_response_norm: keeps x, the zero-padded x**2 (C+size-1
+        # channels), the base k + alpha*avg and its power
+        return [(ins[0], None),
+                (("lrn_sq", i), Storage((c + size - 1) * h * w * p.act_bytes)),
+                (("lrn_base", i), Storage(c * h * w * p.act_bytes)),
+                (("lrn_scale", i), Storage(c * h * w * p.act_bytes))]
+    if t in SAVES_INPUT or t not in _KNOWN:
+        if t not in _KNOWN:
+            p.notes.append(f"no memory rule for op {t!r}: assumed to keep its input")
+        saved: list[tuple[Any, Storage | None]] = [(ins[0], None)]
+        if t == "maxpool":  # int64 argmax indices, one per output element
+            saved.append((("indices", i), Storage(_elements(node.shape) * 8)))
+        if t == "bn":  # save_mean and save_invstd, fp32, C each (batch independent)
+            saved.append((("bn_stats", i), Storage(0, 2 * node.shape[0] * 4)))
+        if p.input_bytes != p.act_bytes and node.inputs[0] == 0 and t in ("conv", "linear"):
+            # autocast casts the fp32 input batch to a 16-bit copy, and that copy is saved
+            saved[0] = (("cast", i), Storage(_elements(p.graph.nodes[0].shape) * p.act_bytes))
+        return saved
+    return []
+
+
+_KNOWN = (SAVES_RESULT | SAVES_INPUT | SAVES_INPUT_CLONE | SAVES_NOTHING
+          | {"dropout", "adaptive_avgpool", "gap", "mul", "lrn"})
+
+
+def conv_workspace(p: Plan, i: int, n: int) -> int:
+    """cuDNN scratch while conv ``i`` runs: its input + output (NHWC copies) for kernels > 1x1.
+
+    Empirical (docs/memory.md): on an H100 the VGG-16 inference peak is exactly the live
+    tensors plus conv1_2's input and output; 1x1 convolutions showed no such scratch."""
+    node = p.graph.nodes[i]
+    if (p.device != "cuda" or node.type != "conv" or node.args.get("groups", 1) != 1
+            or tuple(node.args.get("k", (1, 1))) == (1, 1)):
+        return 0
+    return _round(p.size(node.inputs[0]) * n) + _round(p.size(i) * n)
+
+
+def inference_peak(p: Plan, n: int, workspace: bool = False) -> int:
+    """Peak bytes of live activations (input included) for a forward pass at batch ``n``;
+    with ``workspace``, convolution scratch counts at its step."""
+    ends: dict[int, list[Any]] = {}
+    for s, end in p.last_use.items():
+        ends.setdefault(end, []).append(s)
+    live = peak = 0
+    for i, s in enumerate(p.out):
+        if s == i:
+            live += p.storages[s].at(n)
+            extra = conv_workspace(p, i, n) if workspace else 0
+            if p.graph.nodes[i].type == "maxpool":
+                # max_pool2d runs as max_pool2d_with_indices: int64 indices live at this step
+                extra += _round(_elements(p.graph.nodes[i].shape) * 8 * n)
+            peak = max(peak, live + extra)
+        for dead in ends.get(i, ()):
+            live -= p.storages[dead].at(n)
+    return peak
+
+
+def saved_bytes(p: Plan, n: int) -> int:
+    """Bytes autograd keeps for backward at batch ``n``, each storage counted once."""
+    return sum(p.storages[k].at(n) for k in p.saved_by)
+
+
+def training_peak(p: Plan, n: int, workspace: bool = False) -> int:
+    """Peak activation bytes over one forward + backward at batch ``n`` (saved ones included).
+
+    Forward: temporaries die after their last use, saved storages stay. Backward (reverse
+    order): each node holds its output gradient and allocates its inputs' gradients (views for
+    add/concat/flatten), a second gradient reaching a tensor is summed into the first and freed,
+    and saved storages are freed once the earliest node that saved them has run.
+    """
+    nodes = p.graph.nodes
+    first_saver = {k: min(v) for k, v in p.saved_by.items()}
+    created: dict[int, list[Any]] = {}
+    for k, v in p.saved_by.items():
+        if not isinstance(k, int):
+            created.setdefault(min(v), []).append(k)
+    live: dict[Any, int] = {0: p.storages[0].at(n)}
+    peak = live[0]
+    for node in nodes[1:]:
+        i = node.index
+        if p.out[i] < 0:
+            continue
+        for k in created.get(i, ()):
+            live[k] = p.storages[k].at(n)
+        if p.out[i] == i:
+            live[i] = p.storages[i].at(n)
+        ws = conv_workspace(p, i, n) if workspace else 0
+        peak = max(peak, sum(live.values()) + ws)
+        for j in (*node.inputs, i):
+            s = p.out[j]
+            if p.last_use.get(s) == i and s not in first_saver:
+                live.pop(s, None)
+    acts = sum(live.values())
+    buf_of: dict[int, int] = {}      # node -> gradient buffer id
+    bufs: dict[int, list[int]] = {}  # buffer id -> [bytes, references]
+    for i in range(len(nodes) - 1, 0, -1):
+        node = nodes[i]
+        if p.out[i] < 0:
+            continue
+        if i not in buf_of:  # an output: the loss gradient
+            buf_of[i] = i
+            bufs[i] = [_round(p.size(i) * n), 1]
+        extra = 0
+        for j in node.inputs:
+            if j == 0:
+                continue  # the input batch needs no gradient
+            if node.type in GRAD_ALIAS:
+                if j not in buf_of:
+                    buf_of[j] = buf_of[i]
+                    bufs[buf_of[i]][1] += 1
+                continue
+            size = _round(p.size(j) * n)
+            if j in buf_of:
+                extra += size
+            else:
+                buf_of[j] = -j
+                bufs[-j] = [size, 1]
+        ws = conv_workspace(p, i, n) if workspace else 0
+        peak = max(peak, acts + sum(b[0] for b in bufs.values()) + extra + ws)
+        b = buf_of.pop(i)
+        bufs[b][1] -= 1
+        if bufs[b][1] == 0:
+            del bufs[b]
+        for k, first in first_saver.items():
+            if first == i and k in live:
+                acts -= live.pop(k)
+    return peak

@@ -1,0 +1,185 @@
+"""From an expanded graph to a report: per-layer rows, slices, roll-ups and totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..cost import Cost
+from ..graph import Graph, Node
+from ..dims import is_symbolic
+from ..errors import CnnCostError, suggest
+
+DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "fp64": 8}
+
+
+def dtype_bytes(dtype: str) -> int:
+    """Bytes per element of a dtype name."""
+    if dtype not in DTYPE_BYTES:
+        raise CnnCostError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPE_BYTES)}")
+    return DTYPE_BYTES[dtype]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One layer (or one rolled-up block) of a report. Counts include the batch."""
+
+    name: str
+    type: str
+    output: tuple
+    cost: Cost
+
+    @property
+    def params(self) -> Any:
+        return self.cost.params
+
+    @property
+    def macs(self) -> Any:
+        return self.cost.macs
+
+    @property
+    def activation_bytes(self) -> Any:
+        return self.cost.activation_bytes
+
+    @property
+    def buffers(self) -> Any:
+        return self.cost.buffers
+
+    @property
+    def other_ops(self) -> Any:
+        return self.cost.other_ops
+
+    @property
+    def backward_macs(self) -> Any:
+        return self.cost.backward_macs
+
+    @property
+    def backward_other_ops(self) -> Any:
+        return self.cost.backward_other_ops
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type, "output": list(self.output),
+                **self.cost.as_dict()}
+
+
+@dataclass
+class Report:
+    """Analysis of one model at one input size, batch and dtype."""
+
+    model: str
+    title: str
+    source: str
+    input: tuple
+    batch: Any
+    dtype: str
+    rows: list[Row]
+    totals: Cost
+    symbolic: bool
+    nodes: list[Node] = field(repr=False, default_factory=list)
+    graph: Graph | None = field(repr=False, default=None)
+    #: show the backward columns in table/markdown/csv/html (``report --backward``)
+    backward: bool = False
+
+    @property
+    def layers(self) -> list[Row]:
+        """The rows (alias used by the Python API)."""
+        return self.rows
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..render.report import jsonable
+
+        return jsonable({
+            "model": self.model, "title": self.title, "source": self.source,
+            "input": list(self.input), "batch": self.batch, "dtype": self.dtype,
+            "layers": [r.as_dict() for r in self.rows], "totals": self.totals.as_dict(),
+        })
+
+    def to_json(self) -> str:
+        import json
+
+        return json.dumps(self.to_dict(), indent=2)
+
+    def to_markdown(self) -> str:
+        from ..render.report import report_markdown
+
+        return report_markdown(self)
+
+
+def _matches(node: Node, name: str) -> bool:
+    return node.name == name or node.name.startswith(name + ".")
+
+
+def select(nodes: list[Node], start: str | None, until: str | None) -> list[Node]:
+    """The nodes from ``start`` to ``until`` (both inclusive, by name or block prefix)."""
+    lo, hi = 0, len(nodes) - 1
+    names = [n.name for n in nodes]
+    if start is not None:
+        hits = [i for i, n in enumerate(nodes) if _matches(n, start)]
+        if not hits:
+            raise CnnCostError(f"--from: no layer named {start!r}" + suggest(start, names))
+        lo = hits[0]
+    if until is not None:
+        hits = [i for i, n in enumerate(nodes) if _matches(n, until)]
+        if not hits:
+            raise CnnCostError(f"--until: no layer named {until!r}" + suggest(until, names))
+        hi = hits[-1]
+    if lo > hi:
+        raise CnnCostError(f"--from {start!r} comes after --until {until!r}")
+    return nodes[lo:hi + 1]
+
+
+def node_row(node: Node, batch: Any, nbytes: int, backward: tuple[Any, Any] = (0, 0)) -> Row:
+    """The report row of one node (``backward``: its per-sample backward MACs and other ops)."""
+    act = batch * node.elements * nbytes if node.allocates else 0
+    return Row(node.name, node.type, node.shape,
+               Cost(params=node.params, macs=batch * node.macs, activation_bytes=act,
+                    buffers=node.buffers, other_ops=batch * node.other_ops,
+                    backward_macs=batch * backward[0], backward_other_ops=batch * backward[1]))
+
+
+def rollup(rows: list[Row], depth: int) -> list[Row]:
+    """Merge runs of rows sharing the first ``depth`` parts of their dotted names (a name met
+    again later, such as two unnamed top-level merges both called ``add``, starts a new row)."""
+    if depth < 1:
+        raise CnnCostError("--depth must be at least 1")
+    groups: list[tuple[str, list[Row]]] = []
+    for row in rows:
+        key = ".".join(row.name.split(".")[:depth])
+        if groups and groups[-1][0] == key:
+            groups[-1][1].append(row)
+        else:
+            groups.append((key, [row]))
+    out = []
+    for key, group in groups:
+        out.append(Row(key, group[0].type if len(group) == 1 else f"block({len(group)})",
+                       group[-1].output, Cost.total(r.cost for r in group)))
+    return out
+
+
+def analyze_graph(graph: Graph, batch: Any = 1, dtype: str = "fp32", train: bool = False,
+                  start: str | None = None, until: str | None = None,
+                  only: list[str] | None = None, depth: int | None = None) -> Report:
+    """Rows and totals of a graph. ``only`` keeps rows of the given op types (totals follow)."""
+    nbytes = dtype_bytes(dtype)
+    nodes = [n for n in graph.nodes[1:] if train or not n.train_only]
+    nodes = select(nodes, start, until) if (start or until) else nodes
+    in_shape = graph.input_shape
+    if start and nodes and nodes[0].inputs:  # the slice's own input, whatever --only keeps
+        in_shape = graph.nodes[nodes[0].inputs[0]].shape
+    if only:
+        from ..ops import OPS
+
+        for t in only:
+            if t not in OPS:
+                raise CnnCostError(f"--only: unknown layer type {t!r}" + suggest(t, list(OPS)))
+        nodes = [n for n in nodes if n.type in only]
+    from .training import backward_counts
+
+    backward = backward_counts(graph)
+    rows = [node_row(n, batch, nbytes, backward[n.index]) for n in nodes]
+    totals = Cost.total(r.cost for r in rows)
+    if depth is not None:
+        rows = rollup(rows, depth)
+    symbolic = graph.symbolic or is_symbolic(batch)
+    return Report(graph.spec.name, graph.spec.title, graph.spec.source, in_shape, batch, dtype,
+                  rows, totals, symbolic, nodes, graph)

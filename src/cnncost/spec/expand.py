@@ -1,0 +1,396 @@
+"""Expand a spec into a graph of nodes, propagating shapes and costs as it goes.
+
+One pass walks the layer list: blocks are called, ``repeat``/``for``/``when`` unroll, ``parallel``
+and ``residual`` create merges, and every op node gets its output shape, parameter shapes and
+per-sample costs from its op class. Works the same for ints and sympy dims.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..dims import Shape, is_symbolic
+from ..errors import CnnCostError, Loc, suggest
+from ..expr import evaluate
+from ..ops import OPS, REQUIRED, Op
+from .bindings import environment
+from ..graph import Graph, Node
+from .schema import Spec
+from .yamlio import LList, LMap
+
+MAX_NODES = 100_000
+CONSTRUCTS = ("repeat", "for", "seq", "parallel", "residual", "side")
+ITEM_KEYS = ("name", "when")
+
+
+@dataclass
+class _Scope:
+    prefix: str
+    counter: list[int] = field(default_factory=lambda: [0])
+
+    def name_for(self, explicit: str | None) -> str:
+        index = self.counter[0]
+        self.counter[0] += 1
+        return self.prefix + (explicit if explicit is not None else str(index))
+
+    def child(self, name: str) -> _Scope:
+        return _Scope(name + ".")
+
+
+_NAME_PART = re.compile(r"\{([^{}]*)\}")
+
+
+def _expand_name(template: str, env: dict[str, Any], loc: Loc) -> str:
+    """``denselayer{i + 1}`` -> ``denselayer3``: each ``{expr}`` must give a whole number."""
+    def part(m: re.Match[str]) -> str:
+        value = evaluate(m.group(1), env)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if is_symbolic(value) or isinstance(value, bool) or not isinstance(value, int):
+            raise CnnCostError(f"name part {{{m.group(1)}}} must be a whole number, got {value}",
+                               loc)
+        return str(value)
+
+    name = _NAME_PART.sub(part, template)
+    if "{" in name or "}" in name:
+        raise CnnCostError(f"unbalanced braces in name {template!r}", loc)
+    return name
+
+
+def _word(value: Any, what: str, loc: Loc) -> Any:
+    """A variable or scope name from a spec: None or an identifier-like word."""
+    if value is not None and (not isinstance(value, str) or not value.isidentifier()):
+        raise CnnCostError(f"{what} must be a name like i or downsample, got {value!r}", loc)
+    return value
+
+
+class Builder:
+    """Walks a spec and appends nodes."""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.nodes: list[Node] = []
+        self.stack: list[str] = []
+
+    # ---- nodes --------------------------------------------------------------------------
+    def _append(self, node: Node) -> int:
+        if len(self.nodes) >= MAX_NODES:
+            raise CnnCostError(f"network expands to more than {MAX_NODES:,} layers")
+        self.nodes.append(node)
+        return node.index
+
+    def op_node(self, op: Op, args: dict[str, Any], inputs: list[int], name: str,
+                loc: Loc | None, train_only: bool) -> int:
+        ins = [self.nodes[i].shape for i in inputs]
+        r = op.apply(args, ins)
+        node = Node(
+            index=len(self.nodes), name=name, type=op.name, op=op, args=dict(r.args),
+            inputs=tuple(inputs), shape=r.shape, train_only=train_only, loc=loc,
+            param_shapes=dict(r.param_shapes), buffer_shapes=dict(r.buffer_shapes), macs=r.macs,
+            other_ops=r.other_ops, allocates=r.allocates,
+        )
+        return self._append(node)
+
+    # ---- items --------------------------------------------------------------------------
+    def seq(self, items: Any, x: int, scope: _Scope, env: dict[str, Any], train: bool,
+            where: Loc | None) -> int:
+        if not isinstance(items, LList):
+            raise CnnCostError("expected a list of layers", getattr(items, "loc", where))
+        for item, loc in zip(items, items.marks):
+            x = self.item(item, loc, x, scope, env, train)
+        return x
+
+    def item(self, item: Any, loc: Loc, x: int, scope: _Scope, env: dict[str, Any],
+             train: bool) -> int:
+        if isinstance(item, str):
+            kind, value, name = item, None, None
+            label = kind if kind in CONSTRUCTS else str(scope.counter[0])
+        elif isinstance(item, LMap):
+            keys = [k for k in item if k not in ITEM_KEYS]
+            if len(keys) != 1:
+                what = "no op" if not keys else f"several ops ({', '.join(map(str, keys))})"
+                raise CnnCostError(f"a layer needs exactly one op or construct, found {what}", loc)
+            kind, value = str(keys[0]), item[keys[0]]
+            name = item.get("name")
+            if isinstance(name, str) and "{" in name:
+                name = _expand_name(name, env, loc)
+            if name is not None and (not isinstance(name, (str, int)) or isinstance(name, bool)
+                                     or not str(name) or "." in str(name)):
+                raise CnnCostError("'name' must be a word without dots", loc)
+            name = None if name is None else str(name)
+            label = name or (kind if kind in CONSTRUCTS else str(scope.counter[0]))
+            if "when" in item:
+                try:
+                    cond = evaluate(item["when"], env)
+                except CnnCostError as exc:
+                    raise exc.with_context(loc, scope.prefix + label) from None
+                if is_symbolic(cond):
+                    raise CnnCostError("'when' condition depends on symbols", loc)
+                if not cond:
+                    return x
+        else:
+            raise CnnCostError(f"a layer must be an op name or a mapping, got {item!r}", loc)
+        try:
+            return self._dispatch(kind, value, name, loc, x, scope, env, train)
+        except CnnCostError as exc:
+            raise exc.with_context(loc, scope.prefix + label) from None
+        except RecursionError:
+            raise CnnCostError("blocks nest too deeply", loc) from None
+
+    def _dispatch(self, kind: str, value: Any, name: str | None, loc: Loc, x: int,
+                  scope: _Scope, env: dict[str, Any], train: bool) -> int:
+        if kind in OPS:
+            return self._op(OPS[kind], value, name, loc, x, scope, env, train)
+        if kind in self.spec.blocks:
+            return self._call(kind, value, name, loc, x, scope, env, train)
+        handler = getattr(self, "_c_" + kind, None) if kind in CONSTRUCTS else None
+        if handler is None:
+            choices = list(OPS) + list(self.spec.blocks) + list(CONSTRUCTS)
+            raise CnnCostError(f"unknown op or block {kind!r}" + suggest(kind, choices), loc)
+        return handler(value, name, loc, x, scope, env, train)
+
+    def _op(self, op: Op, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
+            env: dict[str, Any], train: bool) -> int:
+        if op.arity != 1:
+            raise CnnCostError(f"{op.name!r} merges branches; use it as 'merge:' of parallel or "
+                               "residual", loc)
+        path = scope.name_for(name)
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise CnnCostError(f"arguments of {op.name!r} must be a mapping like "
+                               f"{{{next(iter(op.args), 'k')}: ...}}", loc)
+        shape = self.nodes[x].shape
+        local = {**env, "in.c": shape[0]}
+        if len(shape) == 3:
+            local["in.h"], local["in.w"] = shape[1], shape[2]
+        args: dict[str, Any] = {}
+        for key, raw in value.items():
+            canon = op.aliases.get(key, key)
+            if canon not in op.args:
+                raise CnnCostError(f"unknown argument {key!r} of {op.name!r}"
+                                   + suggest(str(key), list(op.args) + list(op.aliases)),
+                                   getattr(value, "key_locs", {}).get(key, loc), path)
+            if canon in args:
+                raise CnnCostError(f"argument {canon!r} of {op.name!r} given twice", loc, path)
+            if isinstance(raw, str) and raw in op.literals.get(canon, ()):
+                args[canon] = raw
+            else:
+                try:
+                    args[canon] = evaluate(raw, local)
+                except CnnCostError as exc:
+                    raise exc.with_context(getattr(value, "key_locs", {}).get(key, loc),
+                                           path) from None
+        for key, default in op.args.items():
+            if key not in args:
+                if default is REQUIRED:
+                    raise CnnCostError(f"{op.name!r} needs argument {key!r}", loc, path)
+                args[key] = default
+        try:
+            return self.op_node(op, args, [x], path, loc, train)
+        except CnnCostError as exc:
+            raise exc.with_context(loc, path) from None
+
+    def _call(self, block_name: str, value: Any, name: str | None, loc: Loc, x: int,
+              scope: _Scope, env: dict[str, Any], train: bool) -> int:
+        block = self.spec.blocks[block_name]
+        if block_name in self.stack:
+            chain = " -> ".join([*self.stack, block_name])
+            raise CnnCostError(f"recursive block use: {chain}", loc)
+        declared = block.get("args") or {}
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise CnnCostError(f"arguments of block {block_name!r} must be a mapping", loc)
+        shape = self.nodes[x].shape
+        local = {**env, "in.c": shape[0]}
+        if len(shape) == 3:
+            local["in.h"], local["in.w"] = shape[1], shape[2]
+        bound: dict[str, Any] = {}
+        for key, raw in value.items():
+            if key not in declared:
+                raise CnnCostError(f"block {block_name!r} has no argument {key!r}"
+                                   + suggest(str(key), list(declared)),
+                                   getattr(value, "key_locs", {}).get(key, loc))
+            bound[key] = evaluate(raw, local)
+        for key, default in declared.items():
+            if key not in bound:
+                if default is None:
+                    raise CnnCostError(f"block {block_name!r} needs argument {key!r}", loc)
+                bound[key] = evaluate(default, {**self.globals, **bound})
+        inner_env = {**self.globals, **bound}
+        inline = block.get("inline", False)
+        inner = scope if inline else scope.child(scope.name_for(name))
+        self.stack.append(block_name)
+        try:
+            return self.seq(block["body"], x, inner, inner_env, train, loc)
+        finally:
+            self.stack.pop()
+
+    # ---- constructs -----------------------------------------------------------------------
+    def _fields(self, value: Any, loc: Loc, kind: str, allowed: tuple[str, ...],
+                required: tuple[str, ...] = ()) -> LMap:
+        if not isinstance(value, LMap):
+            raise CnnCostError(f"{kind!r} needs a mapping with {', '.join(required or allowed)}",
+                               loc)
+        for key in value:
+            if key not in allowed:
+                raise CnnCostError(f"unknown key {key!r} in {kind!r}" + suggest(str(key), allowed),
+                                   value.key_locs.get(key, loc))
+        for key in required:
+            if key not in value:
+                raise CnnCostError(f"{kind!r} needs {key!r}", value.loc)
+        return value
+
+    def _count(self, raw: Any, env: dict[str, Any], what: str, loc: Loc) -> int:
+        n = evaluate(raw, env)
+        if isinstance(n, float) and n.is_integer():
+            n = int(n)
+        if is_symbolic(n) or isinstance(n, bool) or not isinstance(n, int):
+            raise CnnCostError(f"{what} must be a whole number, got {n}", loc)
+        if n < 0:
+            raise CnnCostError(f"{what} must not be negative, got {n}", loc)
+        if n > MAX_NODES:
+            raise CnnCostError(f"{what} {n:,} is over the limit of {MAX_NODES:,} layers", loc)
+        return n
+
+    def _c_repeat(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
+                  env: dict[str, Any], train: bool) -> int:
+        f = self._fields(value, loc, "repeat", ("n", "body", "var"), ("n", "body"))
+        n = self._count(f["n"], env, "repeat count n", f.loc)
+        var = _word(f.get("var"), "'var' of repeat", f.loc)
+        for i in range(n):
+            x = self.seq(f["body"], x, scope, {**env, var: i} if var else env, train, f.loc)
+        return x
+
+    def _c_for(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
+               env: dict[str, Any], train: bool) -> int:
+        f = self._fields(value, loc, "for", ("var", "in", "body", "index"), ("var", "in", "body"))
+        seq = evaluate(f["in"], env)
+        if not isinstance(seq, list):
+            raise CnnCostError("'for' needs a list to walk over in 'in'", f.loc)
+        var = _word(f["var"], "'var' of for", f.loc)
+        index = _word(f.get("index"), "'index' of for", f.loc)
+        for i, item in enumerate(seq):
+            local = {**env, var: item}
+            if index:
+                local[index] = i
+            x = self.seq(f["body"], x, scope, local, train, f.loc)
+        return x
+
+    def _c_seq(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
+               env: dict[str, Any], train: bool) -> int:
+        body = value.get("body") if isinstance(value, LMap) else value
+        return self.seq(body, x, scope.child(scope.name_for(name)), env, train, loc)
+
+    def _c_side(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
+                env: dict[str, Any], train: bool) -> int:
+        f = self._fields(value, loc, "side", ("body", "train_only"), ("body",))
+        train_only = f.get("train_only", True)
+        if not isinstance(train_only, bool):
+            raise CnnCostError("'train_only' must be true or false", f.loc)
+        self.seq(f["body"], x, scope.child(scope.name_for(name)), env, train or train_only, f.loc)
+        return x
+
+    def _merge(self, how: Any, inputs: list[int], scope: _Scope, name: str | None, loc: Loc,
+               train: bool, inplace: Any) -> int:
+        if how not in ("concat", "add", "mul"):
+            raise CnnCostError(f"merge must be concat, add or mul, got {how!r}", loc)
+        args = {} if how == "concat" else {"inplace": inplace}
+        return self.op_node(OPS[how], args, inputs, scope.prefix + (name or how), loc, train)
+
+    def _c_parallel(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
+                    env: dict[str, Any], train: bool) -> int:
+        f = self._fields(value, loc, "parallel", ("branches", "merge", "inplace", "flat"),
+                         ("branches", "merge"))
+        branches = f["branches"]
+        flat = f.get("flat", False)  # branches continue the enclosing scope (torchvision's Fire)
+        if not isinstance(flat, bool):
+            raise CnnCostError("'flat' must be true or false", f.loc)
+        # a named flat parallel names only its merge (InceptionE's inner torch.cat)
+        label = scope.name_for(name) if name else None
+        outer = scope.child(label) if label and not flat else scope
+        outs: list[int] = []
+        if isinstance(branches, LMap):
+            for bname, body in branches.items():
+                where = branches.key_locs.get(bname, f.loc)
+                inner = outer if flat else outer.child(outer.prefix + str(bname))
+                outs.append(self.seq(body, x, inner, env, train, where))
+        elif isinstance(branches, LList):
+            for body, where in zip(branches, branches.marks):
+                inner = outer if flat else outer.child(outer.name_for(None))
+                outs.append(self.seq(body, x, inner, env, train, where))
+        else:
+            raise CnnCostError("'branches' must be a list of layer lists or a mapping", f.loc)
+        if len(outs) < 2:
+            raise CnnCostError("'parallel' needs at least two branches", f.loc)
+        merge_name = name if label and flat else None
+        return self._merge(f["merge"], outs, outer, merge_name, f.loc, train,
+                           f.get("inplace", False))
+
+    def _c_residual(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
+                    env: dict[str, Any], train: bool) -> int:
+        f = self._fields(value, loc, "residual",
+                         ("body", "shortcut", "merge", "stride", "shortcut_bn", "shortcut_name",
+                          "inplace"), ("body",))
+        inner = scope.child(scope.name_for(name)) if name else scope
+        y = self.seq(f["body"], x, inner, env, train, f.loc)
+        sc_name = _word(f.get("shortcut_name", "downsample"), "'shortcut_name'", f.loc)
+        shortcut = f.get("shortcut", "identity")
+        merge = f.get("merge", "add")
+        sc_scope = inner.child(inner.prefix + sc_name)
+        if shortcut == "auto":
+            shortcut = "identity" if self._same(self.nodes[x].shape, self.nodes[y].shape) else \
+                "project"
+        if shortcut == "identity":
+            s = x
+        elif shortcut == "project":
+            stride = evaluate(f.get("stride", 1), env)
+            s = self.op_node(OPS["conv"], {**OPS["conv"].args, "c": self.nodes[y].shape[0],
+                                           "k": 1, "s": stride, "bias": False},
+                             [x], sc_scope.name_for(None), f.loc, train)
+            if f.get("shortcut_bn", True):
+                s = self.op_node(OPS["bn"], dict(OPS["bn"].args), [s], sc_scope.name_for(None),
+                                 f.loc, train)
+        elif isinstance(shortcut, LList):
+            s = self.seq(shortcut, x, sc_scope, env, train, f.loc)
+        else:
+            raise CnnCostError("'shortcut' must be identity, auto, project or a list of layers",
+                               f.loc)
+        inputs = [s, y] if merge == "concat" else [y, s]
+        return self._merge(merge, inputs, inner, None, f.loc, train, f.get("inplace", False))
+
+    @staticmethod
+    def _same(a: Shape, b: Shape) -> bool:
+        from ..ops.merge import same_dim
+
+        return len(a) == len(b) and all(same_dim(p, q) for p, q in zip(a, b))
+
+    # ---- entry -----------------------------------------------------------------------------
+    def run(self, input_shape: Shape, env: dict[str, Any]) -> int:
+        self.globals = env
+        self.nodes.append(Node(0, "input", "input", None, {}, (), input_shape, allocates=True))
+        return self.seq(self.spec.layers, 0, _Scope(""), env, False, self.spec.layers.loc)
+
+
+def build(spec: Spec, sets: dict[str, Any] | None = None,
+          input: str | tuple | list | None = None, symbolic: bool = False) -> Graph:
+    """Expand ``spec`` into a :class:`Graph` at the given input size and settings."""
+    env, shape = environment(spec, sets, input, symbolic)
+    builder = Builder(spec)
+    out = builder.run(shape, env)
+    # Symbols only enter through the environment and the input shape (expressions and ops
+    # never make one from numbers), so without any there the nodes need no scan.
+    is_sym = _has_symbols([*env.values(), *shape]) and (any(is_symbolic(d) for d in shape) or any(
+        is_symbolic(n.macs) or any(is_symbolic(d) for d in n.shape) or is_symbolic(n.params)
+        for n in builder.nodes
+    ))
+    return Graph(spec, shape, builder.nodes, out, is_sym, env)
+
+
+def _has_symbols(values: Any) -> bool:
+    """Whether a list (of lists) holds anything but plain numbers and text."""
+    return any(_has_symbols(v) if isinstance(v, (list, tuple)) else is_symbolic(v)
+               for v in values)
