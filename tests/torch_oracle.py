@@ -44,3 +44,27 @@ def weights_meta(models: Any, enum_name: str) -> dict[str, Any]:
     """torchvision's published metadata (``num_params``, ``_ops`` GFLOPS) of the first weights."""
     weights = getattr(models, enum_name)
     return next(iter(weights)).meta
+
+
+def state_ptrs(model: Any) -> set[int]:
+    """Storage pointers of a model's parameters and buffers."""
+    return {t.untyped_storage().data_ptr() for t in (*model.parameters(), *model.buffers())}
+
+
+def torch_saved_bytes(model: Any, x: Any) -> int:
+    """Bytes of distinct storages autograd saves in one training forward pass."""
+    import torch
+
+    skip = state_ptrs(model)
+    seen: dict[int, int] = {}
+
+    def pack(t: Any) -> Any:
+        st = t.untyped_storage()
+        if st.data_ptr() not in skip:
+            seen.setdefault(st.data_ptr(), st.nbytes())
+        return t
+
+    model.train()
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        model(x)
+    return sum(seen.values())

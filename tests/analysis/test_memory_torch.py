@@ -16,6 +16,7 @@ import pytest
 
 from cnncost.analysis import memory as m
 from cnncost.api import build_graph
+from torch_oracle import state_ptrs, torch_saved_bytes
 
 # cnncost spec name == torchvision builder name. The memory rules do not depend on the image size,
 # so a small input keeps this fast (64 is above every model's minimum but Inception-v3's 75).
@@ -44,36 +45,13 @@ def _torch_model(models: Any, name: str) -> Any:
     return model.to_empty(device="cpu")
 
 
-def _state_ptrs(model: Any) -> set[int]:
-    return {t.untyped_storage().data_ptr() for t in (*model.parameters(), *model.buffers())}
-
-
-def torch_saved_bytes(model: Any, x: Any) -> int:
-    """Bytes of distinct storages autograd saves in one training forward pass."""
-    import torch
-
-    skip = _state_ptrs(model)
-    seen: dict[int, int] = {}
-
-    def pack(t: Any) -> Any:
-        st = t.untyped_storage()
-        if st.data_ptr() not in skip:
-            seen.setdefault(st.data_ptr(), st.nbytes())
-        return t
-
-    model.train()
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        model(x)
-    return sum(seen.values())
-
-
 def torch_inference_peak(model: Any, x: Any) -> int:
     """Peak bytes of live activation storages (input included) in a no_grad forward."""
     import torch
     from torch.utils._python_dispatch import TorchDispatchMode
     from torch.utils._pytree import tree_leaves
 
-    state = _state_ptrs(model)
+    state = state_ptrs(model)
 
     class Live(TorchDispatchMode):
         def __init__(self) -> None:

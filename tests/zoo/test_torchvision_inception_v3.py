@@ -99,8 +99,8 @@ def test_saved_for_backward_within_1_percent(torchvision_models):
     without the aux head as test_memory_torch builds it)."""
     import torch
 
-    from cnncost import memory as m
-    from test_memory_torch import torch_saved_bytes
+    from cnncost.analysis import memory as m
+    from torch_oracle import torch_saved_bytes
 
     model = _model(torchvision_models).to_empty(device="cpu")
     torch.manual_seed(0)
@@ -114,7 +114,7 @@ def test_saved_for_backward_within_1_percent(torchvision_models):
 def test_verify_torch_agrees(torchvision_models, train):
     """verify --torch at 299 (aux tensors compared too; with --train the numpy pass also runs the
     aux head)."""
-    from cnncost.reference_torch import verify_torch
+    from cnncost.verify.reference_torch import verify_torch
 
     v = verify_torch(build_graph("inception_v3"), batch=1, train=train)
     info = v.extra["torch"]

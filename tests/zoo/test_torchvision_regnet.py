@@ -14,8 +14,8 @@ import pytest
 
 import cnncost
 from cnncost.api import build_graph
-from cnncost.bindings import environment
-from cnncost.spec import load_spec
+from cnncost.spec.bindings import environment
+from cnncost import load_spec
 from torch_oracle import torch_counts
 from torchvision_meta import buffer_names, leaf_output_shapes, meta_device, param_table
 
@@ -122,8 +122,8 @@ def test_saved_for_backward_within_1_percent(torchvision_models, name, size):
     """fit --train's saved-for-backward bytes against autograd's saved tensors (CPU)."""
     import torch
 
-    from cnncost import memory as m
-    from test_memory_torch import torch_saved_bytes
+    from cnncost.analysis import memory as m
+    from torch_oracle import torch_saved_bytes
 
     with meta_device():
         model = getattr(torchvision_models, name)(weights=None)
@@ -138,7 +138,7 @@ def test_saved_for_backward_within_1_percent(torchvision_models, name, size):
 @pytest.mark.parametrize("name", ["regnet_x_400mf", "regnet_y_400mf"])
 def test_verify_torch_agrees(torchvision_models, name):
     """verify --torch: torchvision's tensors load into the numpy reference; same logits."""
-    from cnncost.reference_torch import verify_torch
+    from cnncost.verify.reference_torch import verify_torch
 
     v = verify_torch(build_graph(name, input="3x32x32"), batch=2)
     info = v.extra["torch"]
