@@ -50,8 +50,8 @@ def _hook_counts(model, hw: tuple[int, int] = (224, 224)) -> dict[str, dict[str,
                 kh, kw = mod.kernel_size
                 positions = out.shape[0] * out.shape[2] * out.shape[3]
                 per_out = mod.weight.shape[1] * kh * kw  # Cin/groups * kh * kw
-            else:
-                positions = out.shape[0]
+            else:  # over the last axis: every other axis is a position (ConvNeXt's H x W)
+                positions = out.numel() // out.shape[-1]
                 per_out = mod.weight.shape[1]
             counts[name] = {
                 "forward": out.numel() * per_out,

@@ -42,16 +42,17 @@ class Linear(Op):
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return prod(out) if a["bias"] else 0
 
-    # training: dW = dy^T x and dx = dy W, each in*out MACs per sample; dx only when needed
+    # training: dW = dy^T x and dx = dy W, each positions*in*out MACs per sample (the forward
+    # MACs); dx only when needed
     def backward_macs(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
         fwd = self.macs(a, ins, out)
         return 2 * fwd if grads[0] else fwd
 
     def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
-        return a["out"] if a["bias"] else 0  # bias gradient: a sum of dy over the batch
+        return prod(out) if a["bias"] else 0  # bias gradient: a sum of dy over the positions
 
     def gemm(self, a: dict[str, Any], ins: list, out: tuple) -> Gemm:
-        return Gemm(1, 1, a["out"], ins[0][0])
+        return Gemm(1, prod(ins[0][:-1]), a["out"], ins[0][-1])  # M = positions per sample
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         x, weight = xs[0], w["weight"]
