@@ -17,6 +17,7 @@ from . import embed as _embed  # noqa: F401,E402
 from . import ops as _ops  # noqa: F401,E402
 from . import plot as _plot  # noqa: F401,E402
 from . import importcmd as _importcmd  # noqa: F401,E402
+from . import time as _time  # noqa: F401,E402
 
 __all__ = ["app", "main"]
 

@@ -12,6 +12,12 @@ from .options import (Aux, AuxAlias, Batch, Depth, Dtype, Format, From, Input, O
                       aux_heads, check_format, split_types)
 
 
+Roofline = Annotated[bool, typer.Option(
+    "--roofline", help="a roofline chart of one model on --gpu (dtype fp32, tf32, fp16, bf16 "
+                       "or amp)")]
+PlotGpu = Annotated[Optional[str], typer.Option("--gpu", "-g", help="GPU for --roofline")]
+
+
 @app.command()
 def plot(
     output: Annotated[str, typer.Option("--output", "-o", help="FILE.svg, FILE.png or FILE.pdf")],
@@ -27,11 +33,13 @@ def plot(
                             "and depth; takes no models")] = False,
     input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
     fmt: Format = "table", aux: Aux = False, train: AuxAlias = False, until: Until = None,
-    start: From = None, only: Only = None, depth: Depth = None,
+    start: From = None, only: Only = None, depth: Depth = None, roofline: Roofline = False,
+    gpu: PlotGpu = None,
 ) -> None:
     """Per-layer bar charts (layers along the depth of the network), like the lecture's
     AlexNet/VGG charts. Rows that are zero in every plotted metric are left out. With
-    --frontier or --evolution: the ledger's accuracy charts instead.
+    --frontier or --evolution: the ledger's accuracy charts instead; with --roofline: a roofline
+    chart on --gpu.
 
     --format markdown prints an image link (for 'cnncost embed'); csv and json print the plotted
     numbers."""
@@ -50,6 +58,8 @@ def plot(
         return
     if not models:
         raise CnnCostError("plot needs one or more models, or --frontier / --evolution")
+    if roofline or gpu is not None:  # here --train is the training step, as in fit and time
+        return _roofline(models, output, gpu, batch, dtype, train, input, set, fmt)
     _layer_charts(models, output, metric, fmt, dict(
         input=input, batch=batch, dtype=dtype, set=set, train=aux_heads(aux, train), start=start,
         until=until, only=split_types(only), depth=depth))
@@ -94,5 +104,37 @@ def _layer_charts(models: list[str], output: str, metric: str, fmt: str,
             writer.writeheader()
             writer.writerows(data)
             emit(buf.getvalue().rstrip("\n"))
+    else:
+        emit(f"wrote {output} ({alt})")
+
+
+def _roofline(models: list[str], output: str, gpu: str | None, batch: str, dtype: str,
+              train: bool, input: str | None, set: list[str] | None, fmt: str) -> None:
+    """``plot --roofline MODEL --gpu NAME -o FILE``."""
+    from ..api import predict_time
+    from ..errors import CnnCostError
+    from ..render.plot import check_suffix
+    from ..render.roofline import save
+    from ..spec.bindings import parse_value
+    from .embedding import dry_run
+
+    if gpu is None or len(models) != 1:
+        raise CnnCostError("--roofline needs one model and --gpu NAME (see `cnncost gpus`)")
+    check_suffix(output)
+    r = predict_time(models[0], gpu, batch=parse_value(batch), dtype=dtype, train=train,
+                input=input, set=set)
+    if not dry_run():
+        save(r, output)
+    alt = f"{r.model} on {r.gpu}: roofline, one point per layer"
+    if fmt == "markdown":
+        emit(f"![{alt}]({output})")
+    elif fmt == "html":
+        import html
+
+        emit(f'<img src="{html.escape(output)}" alt="{html.escape(alt)}">')
+    elif fmt in ("json", "csv"):
+        from .time import render_time
+
+        emit(render_time(r, fmt))
     else:
         emit(f"wrote {output} ({alt})")

@@ -8,8 +8,8 @@ import typer
 
 from ..render.text import FORMATS
 from .app import app, emit
-from .options import (Aux, AuxAlias, Batch, Depth, Dtype, Exact, Format, From, Input, Only, Set,
-                      Symbolic, Until, aux_heads, check_format, split_types)
+from .options import (Aux, AuxAlias, Backward, Batch, Depth, Dtype, Exact, Format, From, Input,
+                      Only, Set, Symbolic, Until, aux_heads, check_format, split_types)
 from .importcmd import SkipUnknown
 
 
@@ -65,7 +65,7 @@ def report(
     input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
     fmt: Format = "table", aux: Aux = False, train: AuxAlias = False, until: Until = None,
     start: From = None, only: Only = None, depth: Depth = None, exact: Exact = False,
-    symbolic: Symbolic = False, skip_unknown: SkipUnknown = False,
+    symbolic: Symbolic = False, skip_unknown: SkipUnknown = False, backward: Backward = False,
 ) -> None:
     """Per-layer output shapes, params, MACs and activation memory, with totals."""
     from ..api import analyze
@@ -76,6 +76,7 @@ def report(
     set_skip_unknown(skip_unknown)
     r = analyze(model, input=input, batch=batch, dtype=dtype, set=set, train=aux_heads(aux, train),
                 start=start, until=until, only=split_types(only), depth=depth, symbolic=symbolic)
+    r.backward = backward
     emit(render_report(r, fmt, exact))
 
 

@@ -5,13 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from ..dims import Permuted, Shape, as_int, is_symbolic, layout_name, prod
 from ..errors import CnnCostError, suggest
 from ..expr import evaluate
 
 REQUIRED = object()
+
+
+class Gemm(NamedTuple):
+    """An op seen as ``groups`` matrix products of M (per sample) x N x K (implicit GEMM);
+    ``winograd``: a 3x3 stride-1 convolution, which cuDNN may run with Winograd transforms."""
+
+    groups: Any
+    m: Any
+    n: Any
+    k: Any
+    winograd: bool = False
 
 OPS: dict[str, Op] = {}
 
@@ -89,6 +100,10 @@ class Op:
     tensors_on_parent: ClassVar[bool] = False
     #: a merge a spec's ``parallel``/``residual`` may name in ``merge:``
     is_merge: ClassVar[bool] = False
+    #: counted in a network's depth (papers' "152 layers" count conv and linear layers)
+    counts_depth: ClassVar[bool] = False
+    #: a merge that gates one input by another (SE): depth follows its shallower input
+    is_gate: ClassVar[bool] = False
     #: as a residual's merge, the shortcut comes first (DenseNet's ``cat([x, new])``)
     shortcut_first: ClassVar[bool] = False
 
@@ -212,6 +227,35 @@ class Op:
     def workspace(self, a: dict[str, Any]) -> tuple[str, ...]:
         """Tensors cuDNN copies into scratch while the op runs on CUDA: "input", "output"."""
         return ()
+
+    # ---- training: backward and the time model (docs/time.md) --------------------------------
+    def backward_macs(self, a: dict[str, Any], ins: list[Shape], out: Shape,
+                      grads: tuple[bool, ...]) -> Any:
+        """Multiply-accumulates of the backward pass: the weight gradient of a learnable op
+        and, for each input whose ``grads`` flag is set (it needs a gradient), the input
+        gradient. Default: an op whose MACs are products with a learned weight (conv-like)
+        pays its forward MACs once for the weight gradient and once for the input gradient."""
+        fwd = self.macs(a, ins, out)
+        if not fwd:
+            return 0
+        learned = bool(self.param_shapes(a, ins, out))
+        return fwd * ((1 if learned else 0) + (1 if any(grads) else 0))
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list[Shape], out: Shape,
+                           grads: tuple[bool, ...]) -> Any:
+        """Non-MAC operations of the backward pass (bias and BN parameter gradients, the
+        derivative of an activation, pooling's scatter). Default: as many as the forward's
+        when an input needs a gradient (the ops below override it with their own rule)."""
+        return self.other_ops(a, ins, out) if any(grads) else 0
+
+    def gemm(self, a: dict[str, Any], ins: list[Shape], out: Shape) -> Gemm | None:
+        """The op as ``groups`` GEMMs of M (per sample) x N x K, for the time model's
+        efficiency terms; None for ops that are not matrix products."""
+        return None
+
+    def launches(self, a: dict[str, Any], train: bool) -> int:
+        """GPU kernels one forward application launches (0 for views and no-ops)."""
+        return 1
 
     # ---- numpy reference ---------------------------------------------------------------------
     def forward(self, a: dict[str, Any], xs: list[Any], w: dict[str, Any]) -> tuple[Any, int]:

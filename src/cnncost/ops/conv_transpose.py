@@ -12,6 +12,7 @@ from .base import REQUIRED, Op, Saved, check_positive, need_bool, need_int, pair
 @register
 class ConvTranspose(Op):
     name = "conv_transpose"
+    counts_depth = True
     summary = "transposed conv: weight Cin×(Cout/groups)×kh×kw; MACs Cin·H·W·(Cout/g)·kh·kw"
     args = {"c": REQUIRED, "k": REQUIRED, "s": 1, "p": 0, "output_padding": 0, "d": 1,
             "groups": 1, "bias": True}

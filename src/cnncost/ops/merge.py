@@ -90,6 +90,9 @@ class Add(_Merge):
     def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
         return []
 
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return 0  # every input receives dy itself
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         y = xs[0]
         for x in xs[1:]:
@@ -100,6 +103,7 @@ class Add(_Merge):
 @register
 class Mul(_Merge):
     name = "mul"
+    is_gate = True
     summary = "element-wise product with broadcasting of 1x1 maps (SE gating)"
 
     def shape(self, a: dict[str, Any], ins: list) -> tuple:
@@ -124,6 +128,16 @@ class Mul(_Merge):
     # ---- memory rules -------------------------------------------------------------------
     def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
         return [Saved("inputs")]
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        # d(input i) = dy * (the product of the other inputs), then summed over the broadcast
+        # dims of input i (an SE gate's C x 1 x 1 collects H*W products per channel)
+        n = numel(out)
+        total = 0
+        for shape, needed in zip(ins, grads):
+            if needed:
+                total = total + (len(ins) - 1) * n + (n - numel(shape))
+        return total
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         y = xs[0]

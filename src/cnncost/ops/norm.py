@@ -29,10 +29,15 @@ class BatchNorm(Op):
 
     # ---- memory rules -------------------------------------------------------------------
     def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
-        # the input, and save_mean + save_invstd: fp32, C each, independent of the batch
-        # save_mean and save_invstd: two fp32 tensors of C (batch independent), two allocations
+        # the input, and save_mean + save_invstd: two fp32 tensors of C (batch independent),
+        # two allocations
         return [Saved("input"), Saved("new", "bn_mean", fixed=out[0] * 4),
                 Saved("new", "bn_invstd", fixed=out[0] * 4)]
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        # per element: x_hat (2), d_beta = sum dy (1), d_gamma = sum dy*x_hat (2); with the
+        # input gradient also dx = gamma*invstd*(dy - d_beta/m - x_hat*d_gamma/m) (4)
+        return (9 if grads[0] else 5) * numel(out)
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np
@@ -74,6 +79,10 @@ class LocalResponseNorm(Op):
         c, h, w = out
         return [Saved("input"), Saved("new", "lrn_sq", (c + a["size"] - 1) * h * w),
                 Saved("new", "lrn_base", c * h * w), Saved("new", "lrn_scale", c * h * w)]
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        # the forward's window sums and powers again, plus the chain rule through them
+        return 2 * self.other_ops(a, ins, out) if grads[0] else 0
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..dims import ceil_div, floor_div, is_symbolic
 from ..errors import CnnCostError
-from .base import Op, REQUIRED, Saved, check_positive, need_bool, numel, pair, register, spatial
+from .base import REQUIRED, Op, Saved, check_positive, need_bool, numel, pair, register, spatial
 
 
 def pool_out(size: Any, p: Any, k: Any, s: Any, d: Any, ceil: bool) -> Any:
@@ -90,6 +90,9 @@ class MaxPool(_Pool):
         # max_pool2d runs as max_pool2d_with_indices: int64 indices live while it runs
         return numel(out) * 8
 
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return numel(out) if grads[0] else 0  # each dy added at its window's argmax
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np
 
@@ -115,6 +118,10 @@ class AvgPool(_Pool):
     # ---- memory rules -------------------------------------------------------------------
     def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
         return [Saved("input")]
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        kh, kw = a["k"]
+        return numel(out) * (kh * kw + 1) if grads[0] else 0  # one divide, k*k scattered adds
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np
@@ -169,6 +176,9 @@ class AdaptiveAvgPool(Op):
     def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
         # output 1x1 runs as mean(), which keeps only sizes
         return [] if tuple(a.get("out", ())) == (1, 1) else [Saved("input")]
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return self.other_ops(a, ins, out) if grads[0] else 0  # dy/area into every window cell
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np

@@ -25,6 +25,9 @@ class Flatten(Op):
     def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
         return []
 
+    def launches(self, a: dict[str, Any], train: bool) -> int:
+        return 0  # a view (or a pass-through): no kernel
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         return xs[0].reshape(xs[0].shape[0], -1), 0
 
@@ -61,6 +64,12 @@ class Dropout(Op):
         # in place, dropout multiplies its input by the noise: no new output
         return train and a.get("p", 0) > 0 and not a.get("inplace", False)
 
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return numel(out) if grads[0] and a["p"] > 0 else 0  # dy times the saved mask
+
+    def launches(self, a: dict[str, Any], train: bool) -> int:
+        return 1 if train and a["p"] > 0 else 0  # identity at inference
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         return xs[0], 0
 
@@ -82,6 +91,9 @@ class Identity(Op):
     def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
         return []
 
+    def launches(self, a: dict[str, Any], train: bool) -> int:
+        return 0  # a view (or a pass-through): no kernel
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         return xs[0], 0
 
@@ -97,6 +109,9 @@ class Softmax(Op):
     # ---- memory rules -------------------------------------------------------------------
     def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
         return [Saved("output")]
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return 4 * numel(out) if grads[0] else 0  # y * (dy - sum(dy * y))
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np
@@ -154,6 +169,9 @@ class Chunk(Op):
     # ---- memory rules -------------------------------------------------------------------
     def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
         return []
+
+    def launches(self, a: dict[str, Any], train: bool) -> int:
+        return 0  # a view (or a pass-through): no kernel
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         x = xs[0]

@@ -80,10 +80,10 @@ def render_fit(r, fmt: str, exact: bool = False) -> str:
     return "\n".join(lines)
 
 
-GPU_HEADERS = ["gpu", "title", "memory", "GB/s", "FP32 TFLOPS", "FP16 TFLOPS", "BF16 TFLOPS",
-               "source"]
-GPU_FIELDS = ["gpu", "title", "memory_bytes", "bandwidth_gbs", "fp32_tflops", "fp16_tflops",
-              "bf16_tflops", "source"]
+GPU_HEADERS = ["gpu", "title", "memory", "GB/s", "FP32 TFLOPS", "TF32 TFLOPS", "FP16 TFLOPS",
+               "BF16 TFLOPS", "source"]
+GPU_FIELDS = ["gpu", "title", "memory_bytes", "bandwidth_gbs", "fp32_tflops", "tf32_tflops",
+              "fp16_tflops", "bf16_tflops", "source"]
 
 
 def render_gpus(cat: dict[str, dict[str, Any]], fmt: str) -> str:
@@ -92,13 +92,14 @@ def render_gpus(cat: dict[str, dict[str, Any]], fmt: str) -> str:
         return json.dumps([{"gpu": k, **v} for k, v in cat.items()], indent=2)
     if fmt == "csv":
         return csv_text(GPU_FIELDS, [[k, v["title"], v["memory"], v["bandwidth"], v["fp32"],
-                                      v["fp16"], v["bf16"], v["source"]] for k, v in cat.items()])
+                                      v.get("tf32"), v["fp16"], v["bf16"], v["source"]]
+                                     for k, v in cat.items()])
     rows = [[k, v["title"], fmt_bytes(v["memory"]), str(v["bandwidth"]), str(v["fp32"]),
-             "-" if v["fp16"] is None else str(v["fp16"]),
-             "-" if v["bf16"] is None else str(v["bf16"]), v["source"]] for k, v in cat.items()]
+             *("-" if v.get(p) is None else str(v[p]) for p in ("tf32", "fp16", "bf16")),
+             v["source"]] for k, v in cat.items()]
     if fmt == "html":
         return tabular(GPU_HEADERS, rows, fmt, title="cnncost gpus")
     from tabulate import tabulate
 
     return tabulate(rows, headers=GPU_HEADERS, tablefmt="github" if fmt == "markdown" else "simple",
-                    maxcolwidths=[None, 28, None, None, None, None, None, 50])
+                    maxcolwidths=[None, 28, None, None, None, None, None, None, 50])

@@ -13,15 +13,21 @@ from ..dims import is_symbolic
 from .text import (csv_shape, csv_text, fmt_bytes, fmt_count, fmt_exact, fmt_shape, html_page,
                    html_table, jsonable, _page, sym_str)
 
-def _cells(row: Any, exact: bool) -> list[str]:
+def _cells(row: Any, exact: bool, backward: bool = False) -> list[str]:
     count = fmt_exact if exact else fmt_count
     size = fmt_exact if exact else fmt_bytes
     c = row.cost
-    return [row.name, row.type, fmt_shape(row.output), count(c.params), count(c.macs),
-            size(c.activation_bytes)]
+    cells = [row.name, row.type, fmt_shape(row.output), count(c.params), count(c.macs),
+             size(c.activation_bytes)]
+    return cells + [count(c.backward_macs), count(c.backward_other_ops)] if backward else cells
 
 
 REPORT_HEADERS = ["layer", "type", "output", "params", "MACs", "activation"]
+BACKWARD_HEADERS = ["bwd MACs", "bwd other ops"]
+
+
+def _headers(report: Any) -> list[str]:
+    return REPORT_HEADERS + BACKWARD_HEADERS if report.backward else REPORT_HEADERS
 
 
 def _header_line(report: Any) -> str:
@@ -34,27 +40,42 @@ def _totals_line(report: Any) -> str:
     t = report.totals
     if report.symbolic:
         return (f"params {sym_str(t.params)} · MACs {sym_str(t.macs)} · activation bytes "
-                f"{sym_str(t.activation_bytes)}")
+                f"{sym_str(t.activation_bytes)}" + _backward_line(report))
     return (f"params {fmt_count(t.params)} ({t.params:,}) · MACs {fmt_count(t.macs)} "
             f"({t.macs:,}) · activations {fmt_bytes(t.activation_bytes)} "
-            f"({t.activation_bytes:,} B)")
+            f"({t.activation_bytes:,} B)" + _backward_line(report))
+
+
+def _backward_line(report: Any) -> str:
+    """Totals of backward and of a training step (2 × (forward + backward) MACs in FLOP)."""
+    if not report.backward:
+        return ""
+    t = report.totals
+    step = 2 * (t.macs + t.backward_macs)
+    if report.symbolic:
+        return f" · backward MACs {sym_str(t.backward_macs)} · training FLOPs {sym_str(step)}"
+    return (f" · backward MACs {fmt_count(t.backward_macs)} ({t.backward_macs:,}) · training "
+            f"FLOPs 2×(fwd+bwd) {fmt_count(step)} ({step:,})")
 
 
 def report_rows(report: Any, exact: bool = False) -> list[list[str]]:
     """Table body: one row per layer and a total row."""
-    rows = [_cells(r, exact) for r in report.rows]
+    rows = [_cells(r, exact, report.backward) for r in report.rows]
     count = fmt_exact if exact else fmt_count
     size = fmt_exact if exact else fmt_bytes
     t = report.totals
-    rows.append(["total", "", "", count(t.params), count(t.macs), size(t.activation_bytes)])
+    total = ["total", "", "", count(t.params), count(t.macs), size(t.activation_bytes)]
+    if report.backward:
+        total += [count(t.backward_macs), count(t.backward_other_ops)]
+    rows.append(total)
     return rows
 
 
 def report_table(report: Any, exact: bool = False) -> str:
     from tabulate import tabulate
 
-    body = tabulate(report_rows(report, exact), headers=REPORT_HEADERS, tablefmt="simple",
-                    colalign=("left", "left", "left", "right", "right", "right"),
+    body = tabulate(report_rows(report, exact), headers=_headers(report), tablefmt="simple",
+                    colalign=("left", "left", "left") + ("right",) * (len(_headers(report)) - 3),
                     disable_numparse=True)
     lines = [_header_line(report)]
     if report.source:
@@ -66,8 +87,8 @@ def report_table(report: Any, exact: bool = False) -> str:
 def report_markdown(report: Any, exact: bool = False) -> str:
     from tabulate import tabulate
 
-    body = tabulate(report_rows(report, exact), headers=REPORT_HEADERS, tablefmt="github",
-                    colalign=("left", "left", "left", "right", "right", "right"),
+    body = tabulate(report_rows(report, exact), headers=_headers(report), tablefmt="github",
+                    colalign=("left", "left", "left") + ("right",) * (len(_headers(report)) - 3),
                     disable_numparse=True)
     lines = [f"**{_header_line(report)}**", ""]
     if report.source:
@@ -87,7 +108,7 @@ def report_csv(report: Any) -> str:
 
 
 def report_html(report: Any, exact: bool = False) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in REPORT_HEADERS)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in _headers(report))
     body = "\n".join(
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
         for cells in report_rows(report, exact)

@@ -132,8 +132,8 @@ def html_page(title: str, content: str) -> str:
 def _numeric(header: str) -> bool:
     """Count, byte and ratio columns, right-aligned in every format."""
     return header in ("params", "MACs", "activation", "buffers", "other ops", "bytes", "share",
-                      "memory", "GB/s") or header.startswith("×") or \
-        header.rsplit(" ", 1)[-1] in ("params", "MACs", "TFLOPS")
+                      "memory", "GB/s", "FLOPs", "FLOP/B", "ideal", "time") or \
+        header.startswith("×") or header.rsplit(" ", 1)[-1] in ("params", "MACs", "TFLOPS", "img/s")
 
 
 def html_table(headers: list[str], rows: list[list[str]]) -> str:

@@ -19,9 +19,6 @@ from typing import Any, Iterable
 
 from ..errors import CnnCostError
 
-WEIGHT_LAYERS = ("conv", "linear")  # what 'depth' counts
-
-
 @dataclass(frozen=True)
 class WeightPoint:
     """One torchvision weight on the accuracy-vs-MACs chart."""
@@ -111,8 +108,8 @@ def weight_depth(report: Any) -> int:
     kept = {n.index for n in report.nodes}
     for n in graph_nodes[1:]:
         ins = [depth.get(i, 0) for i in n.inputs] or [0]
-        base = min(ins) if n.type == "mul" else max(ins)
-        depth[n.index] = base + (n.type in WEIGHT_LAYERS and n.index in kept)
+        base = min(ins) if n.op is not None and n.op.is_gate else max(ins)
+        depth[n.index] = base + (n.op is not None and n.op.counts_depth and n.index in kept)
     return depth[report.graph.output]
 
 

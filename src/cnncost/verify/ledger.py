@@ -81,6 +81,11 @@ def _measure(sel: Selection, quantity: str, unit: str, base: Path | None = None)
         value = r.totals.macs
     elif quantity == "flops":
         value = 2 * r.totals.macs
+    elif quantity in ("backward_macs", "train_flops", "train_flops_3x"):
+        per_image = {"backward_macs": r.totals.backward_macs,
+                     "train_flops": 2 * (r.totals.macs + r.totals.backward_macs),
+                     "train_flops_3x": 3 * 2 * r.totals.macs}[quantity]
+        value = per_image * sel.epochs * sel.images
     elif quantity == "param_memory":
         value = r.totals.params * nbytes
     elif quantity == "state_memory":

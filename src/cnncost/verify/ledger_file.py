@@ -16,7 +16,8 @@ from ..errors import CnnCostError, Loc, suggest
 from ..spec.yamlio import LList, LMap, load_file
 
 TOP_KEYS = ("ledger", "sources", "entries")
-SELECT_KEYS = ("model", "input", "set", "from", "until", "only", "dtype", "train")
+SELECT_KEYS = ("model", "input", "set", "from", "until", "only", "dtype", "train", "epochs",
+               "images")
 ENTRY_KEYS = ("id", *SELECT_KEYS, "quantity", "of", "vs", "value", "printed", "unit", "convention",
               "tolerance", "source", "locator", "expect", "reason", "weights", "year")
 
@@ -38,6 +39,10 @@ QUANTITIES: dict[str, dict[str, Any]] = {
     "output_shape": {"": 1},          # the last selected layer's output, e.g. 64x56x56
     "ratio": {"x": 1, "%": Fraction(1, 100)},  # quantity `of` this model over the `vs` model
     "min_size": {"": 1},              # smallest square input side every layer accepts
+    # training compute over `epochs` x `images` (default 1 x 1: per image); analysis/training.py
+    "backward_macs": COUNT_UNITS,                                       # weight + input gradients
+    "train_flops": {**COUNT_UNITS, "E": 10**18, "pfs-days": 864 * 10**17},  # 2 x (fwd + bwd)
+    "train_flops_3x": {**COUNT_UNITS, "E": 10**18, "pfs-days": 864 * 10**17},  # 3 x 2 x fwd
     "acc@1": {"%": 1}, "acc@5": {"%": 1}, "top5_error": {"%": 1},  # recorded, not recomputed
 }
 RECORDED_QUANTITIES = ("acc@1", "acc@5", "top5_error")
@@ -55,6 +60,8 @@ class Selection:
     only: tuple[str, ...] | None = None
     dtype: str = "fp32"
     train: bool = False
+    epochs: Any = 1      # training-compute quantities: passes over `images` images
+    images: int = 1
 
 
 @dataclass(frozen=True)
@@ -159,8 +166,13 @@ def _selection(raw: LMap, what: str, model_optional: bool = False) -> Selection:
     train = raw.get("train", False)
     if not isinstance(train, bool):
         raise _err(f"'train' of {what} must be true or false", raw, "train")
+    for key in ("epochs", "images"):
+        if key in raw and (isinstance(raw[key], bool) or not isinstance(raw[key], int)
+                           or raw[key] < 1):
+            raise _err(f"{key!r} of {what} must be a whole number >= 1", raw, key)
     return Selection(model, raw.get("input"), dict(sets), raw.get("from"), raw.get("until"),
-                     tuple(only) if only else None, raw.get("dtype", "fp32"), train)
+                     tuple(only) if only else None, raw.get("dtype", "fp32"), train,
+                     raw.get("epochs", 1), raw.get("images", 1))
 
 
 def _ratio_parts(raw: LMap, quantity: str, what: str) -> tuple[str | None, Selection | None]:
