@@ -150,7 +150,7 @@ def analyze_graph(graph: Graph, batch: Any = 1, dtype: str = "fp32", train: bool
                   only: list[str] | None = None, depth: int | None = None) -> Report:
     """Rows and totals of a graph. ``only`` keeps rows of the given op types (totals follow)."""
     nbytes = dtype_bytes(dtype)
-    nodes = [n for n in graph.nodes[1:] if train or not n.train_only]
+    nodes = graph.nodes_for(train)[1:]
     nodes = select(nodes, start, until) if (start or until) else nodes
     in_shape = graph.input_shape
     if start and nodes and nodes[0].inputs:  # the slice's own input, whatever --only keeps

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..dims import Shape, is_symbolic
-from ..errors import CnnCostError, Loc, suggest
+from ..errors import CnnCostError, Loc, control_chars, printable, suggest
 from ..expr import evaluate
 from ..ops import OPS, REQUIRED, Op
 from .bindings import environment
@@ -21,6 +21,9 @@ from .schema import Spec
 from .yamlio import LList, LMap
 
 MAX_NODES = 100_000
+MAX_STEPS = 500_000  # expansion steps: every item visited (skipped or not), iteration, call
+MAX_NAME = 200  # characters of one templated name part
+MAX_PATH = 1_000  # characters of a dotted row name
 CONSTRUCTS = ("repeat", "for", "seq", "parallel", "residual", "side")
 ITEM_KEYS = ("name", "when")
 
@@ -53,7 +56,11 @@ def _expand_name(template: str, env: dict[str, Any], loc: Loc) -> str:
                                loc)
         return str(value)
 
+    if template.count("{") > 16:
+        raise CnnCostError(f"name {printable(template)[:60]!r} has more than 16 {{...}} parts", loc)
     name = _NAME_PART.sub(part, template)
+    if len(name) > MAX_NAME:
+        raise CnnCostError(f"name is {len(name):,} characters long (limit {MAX_NAME})", loc)
     if "{" in name or "}" in name:
         raise CnnCostError(f"unbalanced braces in name {template!r}", loc)
     return name
@@ -73,11 +80,31 @@ class Builder:
         self.spec = spec
         self.nodes: list[Node] = []
         self.stack: list[str] = []
+        self.steps = 0
+        self.names: dict[str, Loc | None] = {}
+        self.aux = False  # build train-only side branches strictly (else defer their errors)
+        self.side_errors: list[CnnCostError] = []
+
+    def step(self, loc: Loc | None, n: int = 1) -> None:
+        """Count expansion work (items, iterations, calls) against one budget."""
+        self.steps += n
+        if self.steps > MAX_STEPS:
+            raise CnnCostError(f"network expansion takes more than {MAX_STEPS:,} steps (items, "
+                               "iterations and block calls, skipped ones included)", loc)
 
     # ---- nodes --------------------------------------------------------------------------
     def _append(self, node: Node) -> int:
         if len(self.nodes) >= MAX_NODES:
             raise CnnCostError(f"network expands to more than {MAX_NODES:,} layers")
+        if len(node.name) > MAX_PATH:
+            raise CnnCostError(f"layer name is {len(node.name):,} characters long (limit "
+                               f"{MAX_PATH:,})", node.loc)
+        if node.name in self.names:
+            first = self.names[node.name]
+            raise CnnCostError(f"two layers are named {node.name!r}" + (
+                f" (the first at {first})" if first else "") + "; give one a different 'name'",
+                node.loc, node.name)
+        self.names[node.name] = node.loc
         self.nodes.append(node)
         return node.index
 
@@ -104,6 +131,14 @@ class Builder:
 
     def item(self, item: Any, loc: Loc, x: int, scope: _Scope, env: dict[str, Any],
              train: bool) -> int:
+        self.step(loc)
+        try:
+            return self._item(item, loc, x, scope, env, train)
+        except CnnCostError as exc:
+            raise exc.with_context(loc) from None
+
+    def _item(self, item: Any, loc: Loc, x: int, scope: _Scope, env: dict[str, Any],
+              train: bool) -> int:
         if isinstance(item, str):
             kind, value, name = item, None, None
             label = kind if kind in CONSTRUCTS else str(scope.counter[0])
@@ -119,6 +154,9 @@ class Builder:
             if name is not None and (not isinstance(name, (str, int)) or isinstance(name, bool)
                                      or not str(name) or "." in str(name)):
                 raise CnnCostError("'name' must be a word without dots", loc)
+            if isinstance(name, str) and (control_chars(name) or len(name) > MAX_NAME):
+                raise CnnCostError(f"'name' must be a word of at most {MAX_NAME} characters without "
+                                   f"control characters, got '{printable(name)[:60]}'", loc)
             name = None if name is None else str(name)
             label = name or (kind if kind in CONSTRUCTS else str(scope.counter[0]))
             if "when" in item:
@@ -219,7 +257,11 @@ class Builder:
             if key not in bound:
                 if default is None:
                     raise CnnCostError(f"block {block_name!r} needs argument {key!r}", loc)
-                bound[key] = evaluate(default, {**self.globals, **bound})
+                try:
+                    bound[key] = evaluate(default, {**self.globals, **bound})
+                except CnnCostError as exc:
+                    raise exc.with_context(getattr(declared, "key_locs", {}).get(key, loc),
+                                           f"block {block_name}") from None
         inner_env = {**self.globals, **bound}
         inline = block.get("inline", False)
         inner = scope if inline else scope.child(scope.name_for(name))
@@ -262,6 +304,7 @@ class Builder:
         n = self._count(f["n"], env, "repeat count n", f.loc)
         var = _word(f.get("var"), "'var' of repeat", f.loc)
         for i in range(n):
+            self.step(f.loc)
             x = self.seq(f["body"], x, scope, {**env, var: i} if var else env, train, f.loc)
         return x
 
@@ -274,6 +317,7 @@ class Builder:
         var = _word(f["var"], "'var' of for", f.loc)
         index = _word(f.get("index"), "'index' of for", f.loc)
         for i, item in enumerate(seq):
+            self.step(f.loc)
             local = {**env, var: item}
             if index:
                 local[index] = i
@@ -291,7 +335,21 @@ class Builder:
         train_only = f.get("train_only", True)
         if not isinstance(train_only, bool):
             raise CnnCostError("'train_only' must be true or false", f.loc)
-        self.seq(f["body"], x, scope.child(scope.name_for(name)), env, train or train_only, f.loc)
+        inner = scope.child(scope.name_for(name))
+        if not train_only or self.aux:
+            self.seq(f["body"], x, inner, env, True if train_only else train, f.loc)
+            return x
+        # a train-only head (Inception's AuxLogits) may not fit small inputs that the eval
+        # network takes: its error is kept and raised only when the head is used (--aux)
+        count, names = len(self.nodes), dict(self.names)
+        try:
+            self.seq(f["body"], x, inner, env, True, f.loc)
+        except CnnCostError as exc:
+            del self.nodes[count:]
+            self.names = names
+            exc.message = (f"train-only side branch {inner.prefix[:-1]!r} (built with --aux) "
+                           f"does not fit this input: {exc.message}")
+            self.side_errors.append(exc)
         return x
 
     def _merge(self, how: Any, inputs: list[int], scope: _Scope, name: str | None, loc: Loc,
@@ -387,7 +445,7 @@ def build(spec: Spec, sets: dict[str, Any] | None = None,
         is_symbolic(n.macs) or any(is_symbolic(d) for d in n.shape) or is_symbolic(n.params)
         for n in builder.nodes
     ))
-    return Graph(spec, shape, builder.nodes, out, is_sym, env)
+    return Graph(spec, shape, builder.nodes, out, is_sym, env, tuple(builder.side_errors))
 
 
 def _has_symbols(values: Any) -> bool:

@@ -165,7 +165,7 @@ def run(graph: Graph, weights: Weights, x: np.ndarray, train: bool = False,
     if tuple(x.shape[1:]) != tuple(graph.input_shape):
         raise CnnCostError(f"input batch {x.shape} does not match the graph input "
                            f"{graph.input_shape}")
-    nodes = [n for n in graph.nodes[1:] if train or not n.train_only]
+    nodes = graph.nodes_for(train)[1:]
     last = _last_uses(nodes)
     values: dict[int, np.ndarray] = {0: x}
     checks: list[LayerCheck] = []
