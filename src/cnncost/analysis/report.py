@@ -126,9 +126,19 @@ def node_row(node: Node, batch: Any, nbytes: int) -> Row:
                     buffers=node.buffers, other_ops=batch * node.other_ops))
 
 
-def rollup(rows: list[Row], depth: int) -> list[Row]:
+def block_outputs(nodes: list[Node], depth: int) -> dict[str, Any]:
+    """The output shape of each block at ``depth``: that of its last node, whatever ``--only``
+    keeps (googlenet's inception3a is 256x28x28, not its last conv's 32x28x28)."""
+    out: dict[str, Any] = {}
+    for node in nodes:
+        out[".".join(node.name.split(".")[:depth])] = node.shape
+    return out
+
+
+def rollup(rows: list[Row], depth: int, outputs: dict[str, Any] | None = None) -> list[Row]:
     """Merge runs of rows sharing the first ``depth`` parts of their dotted names (a name met
-    again later, such as two unnamed top-level merges both called ``add``, starts a new row)."""
+    again later, such as two unnamed top-level merges both called ``add``, starts a new row).
+    ``outputs`` gives a rolled-up block's output shape (else its last row's)."""
     if depth < 1:
         raise CnnCostError("--depth must be at least 1")
     groups: list[tuple[str, list[Row]]] = []
@@ -141,7 +151,8 @@ def rollup(rows: list[Row], depth: int) -> list[Row]:
     out = []
     for key, group in groups:
         out.append(Row(key, group[0].type if len(group) == 1 else f"block({len(group)})",
-                       group[-1].output, Cost.total(r.cost for r in group)))
+                       (outputs or {}).get(key, group[-1].output),
+                       Cost.total(r.cost for r in group)))
     return out
 
 
@@ -155,6 +166,7 @@ def analyze_graph(graph: Graph, batch: Any = 1, dtype: str = "fp32", train: bool
     in_shape = graph.input_shape
     if start and nodes and nodes[0].inputs:  # the slice's own input, whatever --only keeps
         in_shape = graph.nodes[nodes[0].inputs[0]].shape
+    outputs = block_outputs(nodes, depth) if depth is not None and depth >= 1 else None
     if only:
         from ..ops import OPS
 
@@ -165,7 +177,7 @@ def analyze_graph(graph: Graph, batch: Any = 1, dtype: str = "fp32", train: bool
     rows = [node_row(n, batch, nbytes) for n in nodes]
     totals = Cost.total(r.cost for r in rows)
     if depth is not None:
-        rows = rollup(rows, depth)
+        rows = rollup(rows, depth, outputs)
     symbolic = graph.symbolic or is_symbolic(batch)
     return Report(graph.spec.name, graph.spec.title, graph.spec.source, in_shape, batch, dtype,
                   rows, totals, symbolic, nodes, graph)

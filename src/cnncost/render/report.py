@@ -15,6 +15,7 @@ from typing import Any
 
 from ..cost import FIELDS as COST_FIELDS
 from ..dims import is_symbolic
+from ..errors import printable
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
 
@@ -158,15 +159,27 @@ def report_table(report: Any, exact: bool = False) -> str:
     return "\n".join(lines)
 
 
+def md_cell(text: str) -> str:
+    """A Markdown table cell or line that cannot break the table or forge HTML/marker lines:
+    pipes, angle brackets and line breaks escaped, control characters shown as escapes.
+
+    >>> md_cell("a|b<!-- cnncost: x -->\\nc")
+    'a\\\\|b&lt;!-- cnncost: x --&gt; c'
+    """
+    text = text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    return printable(" ".join(text.splitlines()))
+
+
 def report_markdown(report: Any, exact: bool = False) -> str:
     from tabulate import tabulate
 
-    body = tabulate(report_rows(report, exact), headers=REPORT_HEADERS, tablefmt="github",
+    rows = [[md_cell(c) for c in cells] for cells in report_rows(report, exact)]
+    body = tabulate(rows, headers=REPORT_HEADERS, tablefmt="github",
                     colalign=("left", "left", "left", "right", "right", "right"),
                     disable_numparse=True)
-    lines = [f"**{_header_line(report)}**", ""]
+    lines = [f"**{md_cell(_header_line(report))}**", ""]
     if report.source:
-        lines += [f"Source: {report.source}", ""]
+        lines += [f"Source: {md_cell(report.source)}", ""]
     lines += [body, "", "Totals: " + _totals_line(report)]
     return "\n".join(lines)
 
@@ -289,6 +302,8 @@ def render_compare(reports: list[Any], fmt: str, exact: bool = False) -> str:
         return html_page("cnncost compare",
                          f"<p>{html.escape(note)}</p>{html_table(COMPARE_HEADERS, rows)}")
     tablefmt = "github" if fmt == "markdown" else "simple"
+    if fmt == "markdown":
+        rows = [[md_cell(c) for c in cells] for cells in rows]
     colalign = ("left", "left") + ("right",) * 6
     table = tabulate(rows, headers=COMPARE_HEADERS, tablefmt=tablefmt, colalign=colalign,
                      disable_numparse=True)
@@ -362,7 +377,7 @@ def tabular(headers: list[str], rows: list[list[str]], fmt: str, note: str = "",
 
     colalign = tuple("right" if _numeric(h) else "left" for h in headers)
     if fmt == "markdown":
-        rows = [[c.replace("|", "\\|") for c in cells] for cells in rows]
+        rows = [[md_cell(c) for c in cells] for cells in rows]
     table = tabulate(rows, headers=headers, tablefmt="github" if fmt == "markdown" else "simple",
                      colalign=colalign, disable_numparse=True)
     if fmt == "markdown":
