@@ -107,7 +107,10 @@ def environment(spec: Spec, sets: dict[str, Any] | None = None,
     spec_input_names: set[str] = set()
     for part in spec.input:
         if isinstance(part, str):
-            spec_input_names |= compile_expr(part).names
+            try:
+                spec_input_names |= compile_expr(part).names
+            except CnnCostError as exc:
+                raise exc.with_context(spec.locs.get("input")) from None
     for key in sets:
         if key not in spec.params and key not in spec.symbols and key not in input_names | \
                 spec_input_names:
