@@ -78,11 +78,17 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         from ..render.report import jsonable
 
-        return jsonable({
+        from .domain import min_square, valid_when
+
+        out = {
             "model": self.model, "title": self.title, "source": self.source,
             "input": list(self.input), "batch": self.batch, "dtype": self.dtype,
             "layers": [r.as_dict() for r in self.rows], "totals": self.totals.as_dict(),
-        })
+            "min_input": min_square(self.graph) if self.graph is not None else None,
+        }
+        if self.symbolic and self.graph is not None:
+            out["valid_when"] = valid_when(self.graph)
+        return jsonable(out)
 
     def to_json(self) -> str:
         import json

@@ -155,8 +155,18 @@ def report_table(report: Any, exact: bool = False) -> str:
     lines = [_header_line(report)]
     if report.source:
         lines.append(f"source: {report.source}")
-    lines += ["", body, "", "totals: " + _totals_line(report)]
+    lines += ["", body, "", "totals: " + _totals_line(report)] + _domain_footer(report)
     return "\n".join(lines)
+
+
+def _domain_footer(report: Any) -> list[str]:
+    """For symbolic reports: the conditions under which the formulas hold."""
+    if not report.symbolic or getattr(report, "graph", None) is None:
+        return []
+    from ..analysis.domain import valid_when
+
+    conditions = valid_when(report.graph)
+    return ["valid when: " + ", ".join(conditions)] if conditions else []
 
 
 def md_cell(text: str) -> str:
@@ -181,6 +191,7 @@ def report_markdown(report: Any, exact: bool = False) -> str:
     if report.source:
         lines += [f"Source: {md_cell(report.source)}", ""]
     lines += [body, "", "Totals: " + _totals_line(report)]
+    lines += [md_cell(f"_{line[0].upper()}{line[1:]}_") for line in _domain_footer(report)]
     return "\n".join(lines)
 
 
