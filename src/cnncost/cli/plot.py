@@ -11,6 +11,21 @@ from .options import (Aux, AuxAlias, Batch, Depth, Dtype, Format, From, Input, O
                       aux_heads, check_format, split_types)
 
 
+MAX_BARS = 600  # bars per chart (rows x models) that still read at the figure's width
+
+
+def check_legible(reports: list, metrics: list[str], depth: int | None) -> None:
+    """Refuse charts with more bars than can be told apart; suggest rolling up."""
+    from ..errors import CnnCostError
+    from ..render.plot import plotted_rows
+
+    bars = sum(len(plotted_rows(r, metrics)) for r in reports)
+    if bars > MAX_BARS:
+        raise CnnCostError(f"the chart would have {bars:,} bars, over the {MAX_BARS} that stay "
+                           f"legible; roll rows up with --depth {(depth or 3) - 1 or 1}, keep "
+                           "some with --only, or cut with --from/--until")
+
+
 @app.command()
 def plot(
     models: Annotated[list[str], typer.Argument(help="model(s) or spec file(s); several are drawn "
@@ -38,6 +53,7 @@ def plot(
     reports = [analyze(m, input=input, batch=batch, dtype=dtype, set=set, train=heads,
                        start=start, until=until, only=split_types(only), depth=depth)
                for m in models]
+    check_legible(reports, chosen, depth)
     if not dry_run():  # 'cnncost embed --check' writes nothing
         save(reports, chosen, output)
     names = " vs ".join(r.model for r in reports)

@@ -112,6 +112,9 @@ class Builder:
                 loc: Loc | None, train_only: bool) -> int:
         ins = [self.nodes[i].shape for i in inputs]
         r = op.apply(args, ins)
+        if any(map(is_symbolic, r.shape)):
+            for d in r.shape:
+                _bounded(d, loc)
         node = Node(
             index=len(self.nodes), name=name, type=op.name, op=op, args=dict(r.args),
             inputs=tuple(inputs), shape=r.shape, train_only=train_only, loc=loc,
@@ -446,6 +449,23 @@ def build(spec: Spec, sets: dict[str, Any] | None = None,
         for n in builder.nodes
     ))
     return Graph(spec, shape, builder.nodes, out, is_sym, env, tuple(builder.side_errors))
+
+
+MAX_EXPR_NODES = 400  # nodes of one symbolic size (ceil-mode pools with a symbolic stride
+#                       double it per layer)
+
+
+def _bounded(dim: Any, loc: Loc | None) -> None:
+    """Refuse a symbolic size of more than MAX_EXPR_NODES expression nodes (counting stops
+    there, so the check itself is cheap)."""
+    if not is_symbolic(dim):
+        return
+    import sympy
+
+    for count, _ in enumerate(sympy.preorder_traversal(dim), 1):
+        if count > MAX_EXPR_NODES:
+            raise CnnCostError(f"a symbolic size grows beyond {MAX_EXPR_NODES} terms; give numbers "
+                               "for some symbols (--set, --input)", loc)
 
 
 def _has_symbols(values: Any) -> bool:
