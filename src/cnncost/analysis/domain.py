@@ -63,6 +63,12 @@ def min_square(graph: Graph) -> list[int] | None:
     return None if size is None else [c, size, size]
 
 
+def _smallest(dim: Any) -> Any:
+    """The least value of a size expression over positive integer symbols (all at 1: sizes grow
+    with their symbols), so ``32*h >= 32`` is known to hold and is not stated."""
+    return dim.subs({s: 1 for s in dim.free_symbols})
+
+
 def valid_when(graph: Graph) -> list[str]:
     """Conditions on the spatial symbols of a symbolic input: ``["H >= 63", "W >= 63"]``. Each is
     the least size of that dimension with the other one at the square minimum."""
@@ -81,6 +87,6 @@ def valid_when(graph: Graph) -> list[str]:
             return _builds(graph, sets, tuple(shape))
 
         least = _least(ok)
-        if least is not None and least > 1:
+        if least is not None and least > _smallest(dim):
             out.append(f"{dim} >= {least}")
     return out

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..cost import FIELDS as COST_FIELDS
 from ..dims import is_symbolic
-from ..errors import printable
+from .escape import md_cell
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
 
@@ -167,17 +167,6 @@ def _domain_footer(report: Any) -> list[str]:
 
     conditions = valid_when(report.graph)
     return ["valid when: " + ", ".join(conditions)] if conditions else []
-
-
-def md_cell(text: str) -> str:
-    """A Markdown table cell or line that cannot break the table or forge HTML/marker lines:
-    pipes, angle brackets and line breaks escaped, control characters shown as escapes.
-
-    >>> md_cell("a|b<!-- cnncost: x -->\\nc")
-    'a\\\\|b&lt;!-- cnncost: x --&gt; c'
-    """
-    text = text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-    return printable(" ".join(text.splitlines()))
 
 
 def report_markdown(report: Any, exact: bool = False) -> str:

@@ -7,23 +7,20 @@ per-sample costs from its op class. Works the same for ints and sympy dims.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..dims import Shape, is_symbolic
-from ..errors import CnnCostError, Loc, control_chars, printable, suggest
+from ..errors import CnnCostError, Loc, suggest
 from ..expr import evaluate
 from ..ops import OPS, REQUIRED, Op
 from .bindings import environment
+from .limits import (MAX_NODES, MAX_STEPS, bounded, check_unique, check_word, count,
+                     expand_name, too_many_steps, word)
 from ..graph import Graph, Node
 from .schema import Spec
 from .yamlio import LList, LMap
 
-MAX_NODES = 100_000
-MAX_STEPS = 500_000  # expansion steps: every item visited (skipped or not), iteration, call
-MAX_NAME = 200  # characters of one templated name part
-MAX_PATH = 1_000  # characters of a dotted row name
 CONSTRUCTS = ("repeat", "for", "seq", "parallel", "residual", "side")
 ITEM_KEYS = ("name", "when")
 
@@ -42,37 +39,6 @@ class _Scope:
         return _Scope(name + ".")
 
 
-_NAME_PART = re.compile(r"\{([^{}]*)\}")
-
-
-def _expand_name(template: str, env: dict[str, Any], loc: Loc) -> str:
-    """``denselayer{i + 1}`` -> ``denselayer3``: each ``{expr}`` must give a whole number."""
-    def part(m: re.Match[str]) -> str:
-        value = evaluate(m.group(1), env)
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if is_symbolic(value) or isinstance(value, bool) or not isinstance(value, int):
-            raise CnnCostError(f"name part {{{m.group(1)}}} must be a whole number, got {value}",
-                               loc)
-        return str(value)
-
-    if template.count("{") > 16:
-        raise CnnCostError(f"name {printable(template)[:60]!r} has more than 16 {{...}} parts", loc)
-    name = _NAME_PART.sub(part, template)
-    if len(name) > MAX_NAME:
-        raise CnnCostError(f"name is {len(name):,} characters long (limit {MAX_NAME})", loc)
-    if "{" in name or "}" in name:
-        raise CnnCostError(f"unbalanced braces in name {template!r}", loc)
-    return name
-
-
-def _word(value: Any, what: str, loc: Loc) -> Any:
-    """A variable or scope name from a spec: None or an identifier-like word."""
-    if value is not None and (not isinstance(value, str) or not value.isidentifier()):
-        raise CnnCostError(f"{what} must be a name like i or downsample, got {value!r}", loc)
-    return value
-
-
 class Builder:
     """Walks a spec and appends nodes."""
 
@@ -85,25 +51,17 @@ class Builder:
         self.aux = False  # build train-only side branches strictly (else defer their errors)
         self.side_errors: list[CnnCostError] = []
 
-    def step(self, loc: Loc | None, n: int = 1) -> None:
+    def step(self, loc: Loc | None) -> None:
         """Count expansion work (items, iterations, calls) against one budget."""
-        self.steps += n
+        self.steps += 1
         if self.steps > MAX_STEPS:
-            raise CnnCostError(f"network expansion takes more than {MAX_STEPS:,} steps (items, "
-                               "iterations and block calls, skipped ones included)", loc)
+            too_many_steps(loc)
 
     # ---- nodes --------------------------------------------------------------------------
     def _append(self, node: Node) -> int:
         if len(self.nodes) >= MAX_NODES:
             raise CnnCostError(f"network expands to more than {MAX_NODES:,} layers")
-        if len(node.name) > MAX_PATH:
-            raise CnnCostError(f"layer name is {len(node.name):,} characters long (limit "
-                               f"{MAX_PATH:,})", node.loc)
-        if node.name in self.names:
-            first = self.names[node.name]
-            raise CnnCostError(f"two layers are named {node.name!r}" + (
-                f" (the first at {first})" if first else "") + "; give one a different 'name'",
-                node.loc, node.name)
+        check_unique(node.name, self.names, node.loc)
         self.names[node.name] = node.loc
         self.nodes.append(node)
         return node.index
@@ -114,7 +72,7 @@ class Builder:
         r = op.apply(args, ins)
         if any(map(is_symbolic, r.shape)):
             for d in r.shape:
-                _bounded(d, loc)
+                bounded(d, loc)
         node = Node(
             index=len(self.nodes), name=name, type=op.name, op=op, args=dict(r.args),
             inputs=tuple(inputs), shape=r.shape, train_only=train_only, loc=loc,
@@ -135,13 +93,6 @@ class Builder:
     def item(self, item: Any, loc: Loc, x: int, scope: _Scope, env: dict[str, Any],
              train: bool) -> int:
         self.step(loc)
-        try:
-            return self._item(item, loc, x, scope, env, train)
-        except CnnCostError as exc:
-            raise exc.with_context(loc) from None
-
-    def _item(self, item: Any, loc: Loc, x: int, scope: _Scope, env: dict[str, Any],
-              train: bool) -> int:
         if isinstance(item, str):
             kind, value, name = item, None, None
             label = kind if kind in CONSTRUCTS else str(scope.counter[0])
@@ -153,13 +104,12 @@ class Builder:
             kind, value = str(keys[0]), item[keys[0]]
             name = item.get("name")
             if isinstance(name, str) and "{" in name:
-                name = _expand_name(name, env, loc)
+                name = expand_name(name, env, loc)
             if name is not None and (not isinstance(name, (str, int)) or isinstance(name, bool)
                                      or not str(name) or "." in str(name)):
                 raise CnnCostError("'name' must be a word without dots", loc)
-            if isinstance(name, str) and (control_chars(name) or len(name) > MAX_NAME):
-                raise CnnCostError(f"'name' must be a word of at most {MAX_NAME} characters without "
-                                   f"control characters, got '{printable(name)[:60]}'", loc)
+            if isinstance(name, str):
+                check_word(name, loc)
             name = None if name is None else str(name)
             label = name or (kind if kind in CONSTRUCTS else str(scope.counter[0]))
             if "when" in item:
@@ -289,23 +239,11 @@ class Builder:
                 raise CnnCostError(f"{kind!r} needs {key!r}", value.loc)
         return value
 
-    def _count(self, raw: Any, env: dict[str, Any], what: str, loc: Loc) -> int:
-        n = evaluate(raw, env)
-        if isinstance(n, float) and n.is_integer():
-            n = int(n)
-        if is_symbolic(n) or isinstance(n, bool) or not isinstance(n, int):
-            raise CnnCostError(f"{what} must be a whole number, got {n}", loc)
-        if n < 0:
-            raise CnnCostError(f"{what} must not be negative, got {n}", loc)
-        if n > MAX_NODES:
-            raise CnnCostError(f"{what} {n:,} is over the limit of {MAX_NODES:,} layers", loc)
-        return n
-
     def _c_repeat(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
                   env: dict[str, Any], train: bool) -> int:
         f = self._fields(value, loc, "repeat", ("n", "body", "var"), ("n", "body"))
-        n = self._count(f["n"], env, "repeat count n", f.loc)
-        var = _word(f.get("var"), "'var' of repeat", f.loc)
+        n = count(f["n"], env, "repeat count n", f.loc)
+        var = word(f.get("var"), "'var' of repeat", f.loc)
         for i in range(n):
             self.step(f.loc)
             x = self.seq(f["body"], x, scope, {**env, var: i} if var else env, train, f.loc)
@@ -317,8 +255,8 @@ class Builder:
         seq = evaluate(f["in"], env)
         if not isinstance(seq, list):
             raise CnnCostError("'for' needs a list to walk over in 'in'", f.loc)
-        var = _word(f["var"], "'var' of for", f.loc)
-        index = _word(f.get("index"), "'index' of for", f.loc)
+        var = word(f["var"], "'var' of for", f.loc)
+        index = word(f.get("index"), "'index' of for", f.loc)
         for i, item in enumerate(seq):
             self.step(f.loc)
             local = {**env, var: item}
@@ -342,9 +280,8 @@ class Builder:
         if not train_only or self.aux:
             self.seq(f["body"], x, inner, env, True if train_only else train, f.loc)
             return x
-        # a train-only head (Inception's AuxLogits) may not fit small inputs that the eval
-        # network takes: its error is kept and raised only when the head is used (--aux)
-        count, names = len(self.nodes), dict(self.names)
+        # a train-only head (Inception's AuxLogits) may not fit inputs the eval network takes:
+        count, names = len(self.nodes), dict(self.names)  # its error waits for --aux
         try:
             self.seq(f["body"], x, inner, env, True, f.loc)
         except CnnCostError as exc:
@@ -364,8 +301,8 @@ class Builder:
 
     def _c_parallel(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
                     env: dict[str, Any], train: bool) -> int:
-        f = self._fields(value, loc, "parallel", ("branches", "merge", "inplace", "flat"),
-                         ("branches", "merge"))
+        f = self._fields(value, loc, "parallel", ("branches", "merge", "inplace", "flat",
+                                                  "merge_name"), ("branches", "merge"))
         branches = f["branches"]
         flat = f.get("flat", False)  # branches continue the enclosing scope (torchvision's Fire)
         if not isinstance(flat, bool):
@@ -387,7 +324,8 @@ class Builder:
             raise CnnCostError("'branches' must be a list of layer lists or a mapping", f.loc)
         if len(outs) < 2:
             raise CnnCostError("'parallel' needs at least two branches", f.loc)
-        merge_name = name if label and flat else None
+        merge_name = word(f.get("merge_name"), "'merge_name'", f.loc) or (
+            name if label and flat else None)
         return self._merge(f["merge"], outs, outer, merge_name, f.loc, train,
                            f.get("inplace", False))
 
@@ -395,10 +333,10 @@ class Builder:
                     env: dict[str, Any], train: bool) -> int:
         f = self._fields(value, loc, "residual",
                          ("body", "shortcut", "merge", "stride", "shortcut_bn", "shortcut_name",
-                          "inplace"), ("body",))
+                          "inplace", "merge_name"), ("body",))
         inner = scope.child(scope.name_for(name)) if name else scope
         y = self.seq(f["body"], x, inner, env, train, f.loc)
-        sc_name = _word(f.get("shortcut_name", "downsample"), "'shortcut_name'", f.loc)
+        sc_name = word(f.get("shortcut_name", "downsample"), "'shortcut_name'", f.loc)
         shortcut = f.get("shortcut", "identity")
         merge = f.get("merge", "add")
         sc_scope = inner.child(inner.prefix + sc_name)
@@ -421,7 +359,8 @@ class Builder:
             raise CnnCostError("'shortcut' must be identity, auto, project or a list of layers",
                                f.loc)
         inputs = [s, y] if merge == "concat" else [y, s]
-        return self._merge(merge, inputs, inner, None, f.loc, train, f.get("inplace", False))
+        return self._merge(merge, inputs, inner, word(f.get("merge_name"), "'merge_name'", f.loc),
+                           f.loc, train, f.get("inplace", False))
 
     @staticmethod
     def _same(a: Shape, b: Shape) -> bool:
@@ -449,23 +388,6 @@ def build(spec: Spec, sets: dict[str, Any] | None = None,
         for n in builder.nodes
     ))
     return Graph(spec, shape, builder.nodes, out, is_sym, env, tuple(builder.side_errors))
-
-
-MAX_EXPR_NODES = 400  # nodes of one symbolic size (ceil-mode pools with a symbolic stride
-#                       double it per layer)
-
-
-def _bounded(dim: Any, loc: Loc | None) -> None:
-    """Refuse a symbolic size of more than MAX_EXPR_NODES expression nodes (counting stops
-    there, so the check itself is cheap)."""
-    if not is_symbolic(dim):
-        return
-    import sympy
-
-    for count, _ in enumerate(sympy.preorder_traversal(dim), 1):
-        if count > MAX_EXPR_NODES:
-            raise CnnCostError(f"a symbolic size grows beyond {MAX_EXPR_NODES} terms; give numbers "
-                               "for some symbols (--set, --input)", loc)
 
 
 def _has_symbols(values: Any) -> bool:
