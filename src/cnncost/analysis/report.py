@@ -7,7 +7,7 @@ from typing import Any
 
 from ..cost import Cost
 from ..graph import Graph, Node
-from ..dims import is_symbolic
+from ..dims import Permuted, is_symbolic, layout_name
 from ..errors import CnnCostError, suggest
 
 DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "fp64": 8}
@@ -50,8 +50,11 @@ class Row:
         return self.cost.other_ops
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.type, "output": list(self.output),
-                **self.cost.as_dict()}
+        d = {"name": self.name, "type": self.type, "output": list(self.output),
+             **self.cost.as_dict()}
+        if type(self.output) is Permuted:  # e.g. channels_last: "output" is in torch's order
+            d["layout"] = layout_name(self.output)
+        return d
 
 
 @dataclass

@@ -9,6 +9,7 @@ from .base import Op, need_bool, need_float, numel, register
 
 class _Activation(Op):
     args = {"inplace": None}
+    any_layout = True  # element-wise
     #: elementary operations per element (comparisons, exps, divides, ...)
     cost: ClassVar[int] = 1
 
@@ -130,8 +131,21 @@ class GELU(_Activation):
     cost = 5
 
     def fn(self, a):
-        import math
+        return _gelu
 
-        np = _np()
-        erf = np.vectorize(math.erf, otypes=[np.float64])
-        return lambda x: 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
+
+def _gelu(x: Any) -> Any:
+    """0.5·x·(1 + erf(x/√2)) with the C library's erf (``math.erf``, within an ulp): exact to
+    float64 rounding, not an approximation, so it agrees with torch's kernel to ~1e-16. numpy has
+    no erf; mapping ``math.erf`` over ``tolist()`` chunks takes 1/3 to 2/3 of ``np.vectorize``'s
+    time."""
+    import math
+
+    np = _np()
+    z = np.ascontiguousarray(x, dtype=np.float64).reshape(-1) * (1.0 / math.sqrt(2.0))
+    erf = np.empty_like(z)
+    step = 1 << 16
+    for i in range(0, z.size, step):
+        part = z[i:i + step]
+        erf[i:i + step] = np.fromiter(map(math.erf, part.tolist()), np.float64, part.size)
+    return 0.5 * x * (1.0 + erf.reshape(np.shape(x)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..dims import Shape, is_symbolic
+from ..dims import Permuted, Shape, channels_first, is_symbolic
 from ..errors import CnnCostError, Loc, suggest
 from ..expr import evaluate
 from ..ops import OPS, REQUIRED, Op
@@ -37,6 +37,16 @@ class _Scope:
 
     def child(self, name: str) -> _Scope:
         return _Scope(name + ".")
+
+
+def _in_vars(env: dict[str, Any], shape: Shape) -> dict[str, Any]:
+    """The environment plus ``in.c`` (and ``in.h``, ``in.w``) of an input in any layout."""
+    if type(shape) is Permuted:
+        shape = channels_first(shape)
+    local = {**env, "in.c": shape[0]}
+    if len(shape) == 3:
+        local["in.h"], local["in.w"] = shape[1], shape[2]
+    return local
 
 
 class Builder:
@@ -153,10 +163,7 @@ class Builder:
         if not isinstance(value, dict):
             raise CnnCostError(f"arguments of {op.name!r} must be a mapping like "
                                f"{{{next(iter(op.args), 'k')}: ...}}", loc)
-        shape = self.nodes[x].shape
-        local = {**env, "in.c": shape[0]}
-        if len(shape) == 3:
-            local["in.h"], local["in.w"] = shape[1], shape[2]
+        local = _in_vars(env, self.nodes[x].shape)
         args: dict[str, Any] = {}
         for key, raw in value.items():
             canon = op.aliases.get(key, key)
@@ -195,10 +202,7 @@ class Builder:
             value = {}
         if not isinstance(value, dict):
             raise CnnCostError(f"arguments of block {block_name!r} must be a mapping", loc)
-        shape = self.nodes[x].shape
-        local = {**env, "in.c": shape[0]}
-        if len(shape) == 3:
-            local["in.h"], local["in.w"] = shape[1], shape[2]
+        local = _in_vars(env, self.nodes[x].shape)
         bound: dict[str, Any] = {}
         for key, raw in value.items():
             if key not in declared:
