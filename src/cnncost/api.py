@@ -18,6 +18,7 @@ from .analysis.report import Report, analyze_graph
 from .spec.bindings import parse_sets, parse_value
 from .spec.expand import build
 from .graph import Graph
+from .dims import is_symbolic
 from .errors import CnnCostError
 from .spec.schema import Spec
 from .spec.zoo import load_spec
@@ -106,8 +107,9 @@ def analyze(model: str | Path | Spec, input: str | tuple | list | None = None, b
     >>> analyze("alexnet", until="features.0").rows[0].output
     (64, 56, 56)
     """
-    check_types(batch=(batch, (int, str), "a whole number or a symbol name"),
-                dtype=(dtype, (str,), "a dtype name such as 'fp32'"),
+    if not is_symbolic(batch):  # a sympy batch (by API) is checked by check_batch
+        check_types(batch=(batch, (int, str), "a whole number or a symbol name"))
+    check_types(dtype=(dtype, (str,), "a dtype name such as 'fp32'"),
                 train=(train, (bool,), "True or False"),
                 start=(start, (str, _NONE), "a layer name"),
                 until=(until, (str, _NONE), "a layer name"),
