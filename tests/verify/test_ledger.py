@@ -16,7 +16,8 @@ import pytest
 from test_memory import TINY
 
 from cnncost.spec.zoo import specs_dir
-from cnncost.verify.ledger import (check, check_entry, default_ledger_path, KNOWN, load_ledger, REGRESSION, REPRODUCED)
+from cnncost.verify.ledger import KNOWN, REGRESSION, REPRODUCED, check, check_entry
+from cnncost.verify.ledger_file import default_ledger_path, load_ledger
 
 SCHEMA = {"id", "model", "quantity", "published", "computed", "unit", "source", "status", "reason"}
 
@@ -230,7 +231,7 @@ def test_check_exact_tolerance_rules():
     """Tolerance is half a unit of the last printed digit: 13.6 -> 0.05, 784 -> 0.5."""
     from fractions import Fraction
 
-    from cnncost.verify.ledger import _half_ulp, _number
+    from cnncost.verify.ledger_file import _half_ulp, _number
     from cnncost.spec.yamlio import loads
 
     raw = loads("a: 13.6\nb: 784\nc: '11.30'\n")

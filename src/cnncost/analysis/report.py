@@ -72,6 +72,10 @@ class Report:
     symbolic: bool
     nodes: list[Node] = field(repr=False, default_factory=list)
     graph: Graph | None = field(repr=False, default=None)
+    #: nodes an import skipped (``--skip-unknown``): their cost is in no row
+    not_counted: tuple[str, ...] = ()
+    #: what an import found worth saying (BN folded by the exporter, ...)
+    import_notes: str = ""
 
     @property
     def layers(self) -> list[Row]:
@@ -79,7 +83,7 @@ class Report:
         return self.rows
 
     def to_dict(self) -> dict[str, Any]:
-        from ..render.report import jsonable
+        from ..render.text import jsonable
 
         from .domain import min_square, valid_when
 
@@ -88,10 +92,30 @@ class Report:
             "input": list(self.input), "batch": self.batch, "dtype": self.dtype,
             "layers": [r.as_dict() for r in self.rows], "totals": self.totals.as_dict(),
             "min_input": min_square(self.graph) if self.graph is not None else None,
+            **self._import_fields(),
         }
         if self.symbolic and self.graph is not None:
             out["valid_when"] = valid_when(self.graph)
         return jsonable(out)
+
+    def _import_fields(self) -> dict[str, Any]:
+        imported = self.graph is not None and bool(self.graph.spec.text)
+        if not (imported or self.not_counted):
+            return {}
+        return {"not_counted": list(self.not_counted), "notes": self.import_notes}
+
+    def footer(self) -> list[str]:
+        """Lines a report prints under its totals for an imported model."""
+        lines = [f"note: {self.import_notes}"] if self.import_notes else []
+        if self.not_counted:
+            lines.append(f"not counted ({len(self.not_counted)} nodes skipped, no cost in any "
+                         f"row): " + ", ".join(self.not_counted))
+        if self.symbolic and self.graph is not None:  # where the formulas hold
+            from .domain import valid_when
+
+            conditions = valid_when(self.graph)
+            lines += ["valid when: " + ", ".join(conditions)] if conditions else []
+        return lines
 
     def to_json(self) -> str:
         import json
@@ -188,5 +212,6 @@ def analyze_graph(graph: Graph, batch: Any = 1, dtype: str = "fp32", train: bool
     if depth is not None:
         rows = rollup(rows, depth, outputs)
     symbolic = graph.symbolic or is_symbolic(batch)
-    return Report(graph.spec.name, graph.spec.title, graph.spec.source, in_shape, batch, dtype,
-                  rows, totals, symbolic, nodes, graph)
+    spec = graph.spec
+    return Report(spec.name, spec.title, spec.source, in_shape, batch, dtype, rows, totals,
+                  symbolic, nodes, graph, spec.not_counted, spec.notes if spec.text else "")

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 from typing import Annotated, Any, Optional
 
 import typer
 
+from ..render.text import FORMATS
 from .app import app, emit
 from .options import Format, check_format
 
-FORMATS = ("table", "markdown", "json", "csv", "html")
 COLUMNS = ("id", "model", "quantity", "published", "computed", "unit", "status", "reason")
 
 Ledger = Annotated[Optional[str], typer.Option(
@@ -47,22 +45,20 @@ def render(results: list[Any], fmt: str) -> str:
     if fmt == "json":
         return json.dumps({"entries": rows, "summary": summ}, indent=2)
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow([*COLUMNS, "source"])
-        for row in rows:
-            writer.writerow([_cell(row[c]) for c in (*COLUMNS, "source")])
-        return buf.getvalue().rstrip("\n")
+        from ..render.text import csv_text
+
+        return csv_text([*COLUMNS, "source"],
+                        [[_cell(row[c]) for c in (*COLUMNS, "source")] for row in rows])
     groups = _grouped(rows, results)
     if fmt == "html":
-        from ..render.report import html_page, html_table
+        from ..render.text import html_page, html_table
 
         parts = [f"<h2>{html.escape(citation)}</h2>\n"
                  + html_table(list(COLUMNS), [[_cell(r[c]) for c in COLUMNS] for r in group])
                  for citation, group in groups.items()]
         return html_page("cnncost check", "<h1>cnncost check</h1>\n" + "\n".join(parts)
                          + f"\n<p>{html.escape(_summary_line(summ))}</p>")
-    from ..render.report import tabular
+    from ..render.text import tabular
 
     parts = []
     for citation, group in groups.items():
@@ -81,7 +77,7 @@ def render(results: list[Any], fmt: str) -> str:
 def _about(entry: Any, model: str) -> bool:
     from pathlib import Path
 
-    from ..verify.ledger import resolve_model
+    from ..verify.ledger_file import resolve_model
 
     def same(name: str) -> bool:
         if name == model or Path(name).name == model:
@@ -101,7 +97,8 @@ def check(ledger: Ledger = None, model: Model = None, fmt: Format = "table") -> 
     """
     from ..errors import CnnCostError
     from ..verify.ledger import check as run_check
-    from ..verify.ledger import load_ledger, summary
+    from ..verify.ledger import summary
+    from ..verify.ledger_file import load_ledger
 
     check_format(fmt, FORMATS)
     entries = load_ledger(ledger)

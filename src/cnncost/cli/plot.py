@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..render.text import FORMATS
 from .app import app, emit
 from .options import (Aux, AuxAlias, Batch, Depth, Dtype, Format, From, Input, Only, Set, Until,
                       aux_heads, check_format, split_types)
@@ -46,7 +47,7 @@ def plot(
     from .embedding import dry_run
     from ..render.plot import METRIC_INFO, check_suffix, metrics_of, plotted_rows, save
 
-    check_format(fmt, ("table", "markdown", "json", "csv", "html"))
+    check_format(fmt, FORMATS)
     chosen = metrics_of(metric)
     check_suffix(output)
     heads = aux_heads(aux, train)

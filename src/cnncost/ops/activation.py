@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, ClassVar
 
-from .base import Op, need_bool, need_float, numel, register
+from .base import Op, Saved, need_bool, need_float, numel, register
 
 
 class _Activation(Op):
@@ -12,6 +12,9 @@ class _Activation(Op):
     any_layout = True  # element-wise
     #: elementary operations per element (comparisons, exps, divides, ...)
     cost: ClassVar[int] = 1
+    #: what autograd keeps for backward: "output" (relu, sigmoid, ...), "input" (gelu) or
+    #: "input_clone" (the input; run in place, a clone of it, since the output overwrote it)
+    keeps: ClassVar[str] = "output"
 
     def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
         out = {k: need_float(v, k) for k, v in a.items() if k != "inplace"}
@@ -21,6 +24,11 @@ class _Activation(Op):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return self.cost * numel(out)
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        if self.keeps == "output":
+            return [Saved("output")]
+        return [Saved("input", clone_in_place=self.keeps == "input_clone")]
 
     def fn(self, a: dict[str, Any]) -> Callable[[Any], Any]:
         raise NotImplementedError
@@ -55,6 +63,7 @@ class ReLU(_Activation):
 class ReLU6(_Activation):
     name, summary, inplace_default = "relu6", "min(max(x, 0), 6); in place by default", True
     cost = 2
+    keeps = "input_clone"
 
     def fn(self, a):
         return lambda x: _np().clip(x, 0, 6)
@@ -102,6 +111,7 @@ class Tanh(_Activation):
 class SiLU(_Activation):
     name, summary, inplace_default = "silu", "x*sigmoid(x) (swish); in place by default", True
     cost = 4
+    keeps = "input_clone"
 
     def fn(self, a):
         return lambda x: x * _sigmoid(x)
@@ -109,17 +119,23 @@ class SiLU(_Activation):
 
 @register
 class HardSigmoid(_Activation):
-    name, summary = "hardsigmoid", "relu6(x+3)/6"
+    name, summary = "hardsigmoid", "clip(alpha*x + beta, 0, 1); PyTorch's alpha 1/6, beta 0.5"
+    # ONNX's HardSigmoid defaults are alpha 0.2, beta 0.5: importers always pass them
+    args = {"alpha": 1 / 6, "beta": 0.5, "inplace": None}
     cost = 3
+    keeps = "input_clone"
 
     def fn(self, a):
-        return lambda x: _np().clip(x + 3.0, 0.0, 6.0) / 6.0
+        if a["alpha"] == 1 / 6 and a["beta"] == 0.5:  # bit-exact with torch's relu6(x+3)/6
+            return lambda x: _np().clip(x + 3.0, 0.0, 6.0) / 6.0
+        return lambda x: _np().clip(a["alpha"] * x + a["beta"], 0.0, 1.0)
 
 
 @register
 class HardSwish(_Activation):
     name, summary, inplace_default = "hardswish", "x*relu6(x+3)/6; in place by default", True
     cost = 4
+    keeps = "input_clone"
 
     def fn(self, a):
         return lambda x: x * _np().clip(x + 3.0, 0.0, 6.0) / 6.0
@@ -129,6 +145,7 @@ class HardSwish(_Activation):
 class GELU(_Activation):
     name, summary = "gelu", "x*Phi(x) (exact, erf form)"
     cost = 5
+    keeps = "input"
 
     def fn(self, a):
         return _gelu

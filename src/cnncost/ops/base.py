@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..dims import Permuted, Shape, as_int, is_symbolic, layout_name, prod
-from ..errors import CnnCostError
+from ..errors import CnnCostError, suggest
+from ..expr import evaluate
 
 REQUIRED = object()
 
@@ -26,6 +27,27 @@ class Applied:
     macs: Any
     other_ops: Any
     allocates: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """One tensor autograd keeps for an op's backward pass.
+
+    ``of`` says which: ``"input"`` (the first input's storage), ``"inputs"`` (each distinct input
+    storage), ``"output"`` (the output's storage) or ``"new"`` (a tensor of its own, ``name``d,
+    of ``elements`` per sample × ``itemsize`` bytes, None meaning the activation dtype, plus
+    ``fixed`` batch-independent bytes). ``clone_in_place``: run in place, the op keeps a clone of
+    its input instead. ``autocast``: under AMP, when the input is the fp32 network input, the
+    16-bit copy autocast makes is what is kept.
+    """
+
+    of: str
+    name: str = ""
+    elements: Any = 0
+    itemsize: int | None = None
+    fixed: int = 0
+    clone_in_place: bool = False
+    autocast: bool = False
 
 
 #: the rule methods a memo key must name (a rule patched in a test is never served stale)
@@ -65,6 +87,10 @@ class Op:
     #: its tensors are attributes of the enclosing module, not of a module of its own
     #: (torchvision's ``CNBlock.layer_scale``): the torch key is ``<parent path>.<tensor name>``
     tensors_on_parent: ClassVar[bool] = False
+    #: a merge a spec's ``parallel``/``residual`` may name in ``merge:``
+    is_merge: ClassVar[bool] = False
+    #: as a residual's merge, the shortcut comes first (DenseNet's ``cat([x, new])``)
+    shortcut_first: ClassVar[bool] = False
 
     # ---- argument handling -------------------------------------------------------------
     def prepare(self, a: dict[str, Any], ins: list[Shape]) -> dict[str, Any]:
@@ -74,6 +100,34 @@ class Op:
     def allocates(self, a: dict[str, Any]) -> bool:
         """Whether the output is a new tensor at inference (False for in-place ops and views)."""
         return not a.get("inplace", self.inplace_default)
+
+    def bind(self, value: dict[str, Any], env: dict[str, Any], loc: Any = None,
+             path: str = "") -> dict[str, Any]:
+        """A layer's spec arguments (aliases resolved, expressions evaluated in ``env``,
+        defaults filled in), refusing unknown, repeated or missing ones."""
+        args: dict[str, Any] = {}
+        for key, raw in value.items():
+            canon = self.aliases.get(key, key)
+            where = getattr(value, "key_locs", {}).get(key, loc)
+            if canon not in self.args:
+                raise CnnCostError(f"unknown argument {key!r} of {self.name!r}"
+                                   + suggest(str(key), list(self.args) + list(self.aliases)),
+                                   where, path)
+            if canon in args:
+                raise CnnCostError(f"argument {canon!r} of {self.name!r} given twice", loc, path)
+            if isinstance(raw, str) and raw in self.literals.get(canon, ()):
+                args[canon] = raw
+                continue
+            try:
+                args[canon] = evaluate(raw, env)
+            except CnnCostError as exc:
+                raise exc.with_context(where, path) from None
+        for key, default in self.args.items():
+            if key not in args:
+                if default is REQUIRED:
+                    raise CnnCostError(f"{self.name!r} needs argument {key!r}", loc, path)
+                args[key] = default
+        return args
 
     def apply(self, args: dict[str, Any], ins: list[Shape]) -> Applied:
         """Every rule on evaluated args and input shapes, memoised: deep nets repeat the same
@@ -131,6 +185,33 @@ class Op:
     def other_ops(self, a: dict[str, Any], ins: list[Shape], out: Shape) -> Any:
         """Non-MAC elementary operations (bias adds, comparisons, exps, ...)."""
         return 0
+
+    # ---- memory rules: what liveness and the fit ask of the op (docs/memory.md) -------------
+    #: its input gradient is a view of its output gradient (no new buffer in backward)
+    grad_is_view: ClassVar[bool] = False
+    #: under AMP, autocast caches a 16-bit copy of its weights (kept for backward too)
+    autocast_weights: ClassVar[bool] = False
+    #: on CUDA it runs through cuBLAS, which reserves its workspace once per process
+    uses_cublas: ClassVar[bool] = False
+    #: a chain of these (DenseNet's concats) holds its pieces until the chain's last link
+    holds_chain_pieces: ClassVar[bool] = False
+
+    def saved(self, a: dict[str, Any], ins: list[Shape], out: Shape,
+              device: str) -> list[Saved] | None:
+        """What autograd keeps for backward; None: no rule (the input is assumed, with a note)."""
+        return None
+
+    def allocates_in(self, a: dict[str, Any], train: bool, allocates: bool) -> bool:
+        """Whether the output is a new tensor in this mode (``allocates``: at inference)."""
+        return allocates
+
+    def transient_bytes(self, a: dict[str, Any], out: Shape) -> Any:
+        """Per-sample bytes of scratch that live only while the op runs (forward)."""
+        return 0
+
+    def workspace(self, a: dict[str, Any]) -> tuple[str, ...]:
+        """Tensors cuDNN copies into scratch while the op runs on CUDA: "input", "output"."""
+        return ()
 
     # ---- numpy reference ---------------------------------------------------------------------
     def forward(self, a: dict[str, Any], xs: list[Any], w: dict[str, Any]) -> tuple[Any, int]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..dims import floor_div, is_symbolic
 from ..errors import CnnCostError
-from .base import REQUIRED, Op, check_positive, need_bool, need_int, pair, register, spatial
+from .base import REQUIRED, Op, Saved, check_positive, need_bool, need_int, pair, register, spatial
 
 
 def padding4(value: Any, k: tuple, d: tuple) -> tuple[Any, Any, Any, Any]:
@@ -83,6 +83,18 @@ class Conv(Op):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return out[0] * out[1] * out[2] if a["bias"] else 0
+
+    # ---- memory rules -------------------------------------------------------------------
+    autocast_weights = True
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return [Saved("input", autocast=True)]
+
+    def workspace(self, a: dict[str, Any]) -> tuple[str, ...]:
+        # empirical (docs/memory.md): cuDNN copies input and output (NHWC) for dense kernels > 1x1
+        if a.get("groups", 1) != 1 or tuple(a.get("k", (1, 1))) == (1, 1):
+            return ()
+        return ("input", "output")
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..dims import Permuted, prod, relayout
 from ..errors import CnnCostError
-from .base import REQUIRED, Op, fmt_dims, need_bool, need_int, register
+from .base import REQUIRED, Op, Saved, fmt_dims, need_bool, need_int, register
 
 
 @register
@@ -41,6 +41,13 @@ class Linear(Op):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return prod(out) if a["bias"] else 0
+
+    # ---- memory rules -------------------------------------------------------------------
+    autocast_weights = True
+    uses_cublas = True
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return [Saved("input", autocast=True)]
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         x, weight = xs[0], w["weight"]

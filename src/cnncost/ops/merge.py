@@ -6,7 +6,7 @@ from typing import Any
 
 from ..dims import is_symbolic
 from ..errors import CnnCostError
-from .base import Op, fmt_dims as _fmt, need_bool, numel, register
+from .base import Op, Saved, fmt_dims as _fmt, need_bool, numel, register
 
 
 def same_dim(a: Any, b: Any) -> bool:
@@ -21,6 +21,7 @@ def same_dim(a: Any, b: Any) -> bool:
 
 class _Merge(Op):
     arity = None
+    is_merge = True
     args = {"inplace": False}
 
     def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
@@ -51,6 +52,14 @@ class Concat(_Merge):
             total = total + s[0]
         return (total, *first[1:])
 
+    # ---- memory rules -------------------------------------------------------------------
+    grad_is_view = True
+    holds_chain_pieces = True
+    shortcut_first = True
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return []
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np
 
@@ -74,6 +83,12 @@ class Add(_Merge):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return (len(ins) - 1) * numel(out)
+
+    # ---- memory rules -------------------------------------------------------------------
+    grad_is_view = True
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return []
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         y = xs[0]
@@ -105,6 +120,10 @@ class Mul(_Merge):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return (len(ins) - 1) * numel(out)
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return [Saved("inputs")]
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         y = xs[0]

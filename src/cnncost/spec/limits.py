@@ -11,7 +11,7 @@ from ..dims import is_symbolic
 from ..errors import CnnCostError, Loc, control_chars, printable
 from ..expr import evaluate
 
-MAX_NODES = 100_000  # expanded layers
+from ..graph import MAX_NODES  # noqa: E402 - expanded layers (one constant)
 MAX_STEPS = 500_000  # expansion steps: every item visited (skipped or not), iteration, call
 MAX_NAME = 200  # characters of one (templated) name part
 MAX_PATH = 1_000  # characters of a dotted row name
