@@ -194,7 +194,7 @@ def test_embed_refuses_symlinked_read_only_and_huge_files(cli, tmp_path):
 
 def test_markdown_cells_cannot_forge_marker_lines():
     from cnncost.render.escape import md_cell
-    from cnncost.render.report import tabular
+    from cnncost.render.text import tabular
 
     cell = md_cell("a|b\n<!-- /cnncost -->")
     assert "\n" not in cell and "<" not in cell and "\\|" in cell
