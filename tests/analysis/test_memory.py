@@ -9,19 +9,8 @@ from cnncost.analysis import memory as m
 from cnncost.api import build_graph
 from cnncost.errors import CnnCostError
 
-TINY = """\
-cnncost: 1
-name: tiny
-input: [3, 8, 8]
-layers:
-  - conv: {c: 4, k: 3, p: 1}
-  - bn
-  - relu
-  - maxpool: {k: 2}
-  - flatten
-  - dropout: {p: 0.5}
-  - linear: {out: 10}
-"""
+from tiny_spec import TINY
+
 N = 128  # every per-sample size below times 128 is a multiple of 512 (no allocator rounding)
 
 

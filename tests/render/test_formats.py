@@ -93,7 +93,7 @@ def test_every_format_parses(outputs, command):
 
 def test_csv_headers(outputs):
     header = {name: csv_rows(outputs[name, "csv"][1])[0] for name in COMMANDS}
-    assert header["list"] == ["model", "title", "source"]
+    assert header["list"] == ["model", "family", "origin", "title", "source"]
     assert header["report"][:6] == ["name", "type", "output", "params", "macs",
                                     "activation_bytes"]
     assert header["compare"][:5] == ["model", "input", "params", "macs", "activation_bytes"]

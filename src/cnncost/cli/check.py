@@ -33,7 +33,8 @@ def _grouped(rows: list[dict[str, Any]], results: list[Any]) -> dict[str, list[d
 
 def _summary_line(s: dict[str, Any]) -> str:
     return (f"{s['entries']} entries: {s['reproduced']} reproduced, "
-            f"{s['known discrepancy']} known discrepancies, {s['REGRESSION']} regressions")
+            f"{s['known discrepancy']} known discrepancies, {s['recorded']} recorded, "
+            f"{s['REGRESSION']} regressions")
 
 
 def render(results: list[Any], fmt: str) -> str:
@@ -90,7 +91,8 @@ def _about(entry: Any, model: str) -> bool:
 
 @app.command()
 def check(ledger: Ledger = None, model: Model = None, fmt: Format = "table") -> None:
-    """Recompute every published figure of the ledger: reproduced, known discrepancy or REGRESSION.
+    """Recompute every published figure of the ledger: reproduced, known discrepancy or REGRESSION
+    (accuracy figures are recorded with their source, not recomputed).
 
     Exit 1 on any regression (a figure that no longer reproduces, or a known discrepancy that
     now matches); exit 2 on a malformed ledger.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -29,31 +29,57 @@ def check_legible(reports: list, metrics: list[str], depth: int | None) -> None:
 
 @app.command()
 def plot(
-    models: Annotated[list[str], typer.Argument(help="model(s) or spec file(s); several are drawn "
-                                                     "side by side on shared axes")],
     output: Annotated[str, typer.Option("--output", "-o", help="FILE.svg, FILE.png or FILE.pdf")],
+    models: Annotated[Optional[list[str]], typer.Argument(
+        help="model(s) or spec file(s); several are drawn side by side on shared axes")] = None,
     metric: Annotated[str, typer.Option("--metric", "-m", help="memory, params, macs (comma-"
                                                                "separated) or all")] = "all",
+    frontier: Annotated[bool, typer.Option(
+        "--frontier", help="top-1 accuracy vs MACs of every torchvision weight in the ledger "
+                           "(marker area = params, colour = family); takes no models")] = False,
+    evolution: Annotated[bool, typer.Option(
+        "--evolution", help="the ILSVRC winners' top-5 error by year beside their MACs, params "
+                            "and depth; takes no models")] = False,
     input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
     fmt: Format = "table", aux: Aux = False, train: AuxAlias = False, until: Until = None,
     start: From = None, only: Only = None, depth: Depth = None,
 ) -> None:
     """Per-layer bar charts (layers along the depth of the network), like the lecture's
-    AlexNet/VGG charts. Rows that are zero in every plotted metric are left out.
+    AlexNet/VGG charts. Rows that are zero in every plotted metric are left out. With
+    --frontier or --evolution: the ledger's accuracy charts instead.
 
     --format markdown prints an image link (for 'cnncost embed'); csv and json print the plotted
     numbers."""
+    from ..errors import CnnCostError
+
+    check_format(fmt, FORMATS)
+    if frontier or evolution:
+        if frontier and evolution:
+            raise CnnCostError("choose one of --frontier and --evolution")
+        if models:
+            raise CnnCostError(f"--{'frontier' if frontier else 'evolution'} takes no models; "
+                               f"got {' '.join(models)}")
+        from .plot_ledger import ledger_chart
+
+        ledger_chart("frontier" if frontier else "evolution", output, fmt)
+        return
+    if not models:
+        raise CnnCostError("plot needs one or more models, or --frontier / --evolution")
+    _layer_charts(models, output, metric, fmt, dict(
+        input=input, batch=batch, dtype=dtype, set=set, train=aux_heads(aux, train), start=start,
+        until=until, only=split_types(only), depth=depth))
+
+
+def _layer_charts(models: list[str], output: str, metric: str, fmt: str,
+                  options: dict) -> None:
+    """The per-layer bar charts of ``models`` and what ``fmt`` prints about them."""
     from ..api import analyze
     from .embedding import dry_run
     from ..render.plot import METRIC_INFO, check_suffix, metrics_of, plotted_rows, save
 
-    check_format(fmt, FORMATS)
     chosen = metrics_of(metric)
     check_suffix(output)
-    heads = aux_heads(aux, train)
-    reports = [analyze(m, input=input, batch=batch, dtype=dtype, set=set, train=heads,
-                       start=start, until=until, only=split_types(only), depth=depth)
-               for m in models]
+    reports = [analyze(m, **options) for m in models]
     check_legible(reports, chosen, depth)
     if not dry_run():  # 'cnncost embed --check' writes nothing
         save(reports, chosen, output)

@@ -6,6 +6,7 @@ relative to the ledger file) with its input, ``set`` overrides, ``from``/``until
 ``only`` op types; the quantity; the value *as printed*; its unit; the convention that reproduces
 it; and where it is printed. A figure known not to reproduce carries ``expect: mismatch`` and a
 ``reason``; it is checked to still mismatch, so a change that silently "fixes" it is noticed.
+Accuracy figures (``acc@1``, ``acc@5``, ``top5_error``) are *recorded*, not recomputed.
 
 >>> from cnncost.verify.ledger_file import load_ledger
 >>> entries = load_ledger()
@@ -24,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CnnCostError
-from .ledger_file import ELEMENT_UNITS, QUANTITIES, Entry, Selection, decimal_json, resolve_model
+from .ledger_file import (ELEMENT_UNITS, QUANTITIES, RECORDED_QUANTITIES, Entry, Selection,
+                          decimal_json, resolve_model)
 
 REPRODUCED, KNOWN, REGRESSION = "reproduced", "known discrepancy", "REGRESSION"
-STATUSES = (REPRODUCED, KNOWN, REGRESSION)
+RECORDED = "recorded"  # accuracy: kept with its source, nothing to recompute
+STATUSES = (REPRODUCED, KNOWN, RECORDED, REGRESSION)
 
 @dataclass(frozen=True)
 class Result:
@@ -57,6 +60,11 @@ def _measure(sel: Selection, quantity: str, unit: str, base: Path | None = None)
     from ..api import analyze
     from ..dims import prod
 
+    if quantity == "min_size":
+        from ..analysis.min_size import min_square_input
+
+        return min_square_input(resolve_model(sel.model, base), set=sel.set or None,
+                                train=sel.train)
     r = analyze(resolve_model(sel.model, base), input=sel.input, dtype=sel.dtype,
                 set=sel.set or None, train=sel.train, start=sel.start, until=sel.until,
                 only=list(sel.only) if sel.only else None)
@@ -147,6 +155,12 @@ def shown(entry: Entry, computed: Any) -> Any:
 def check_entry(entry: Entry) -> Result:
     """Recompute one entry and give its verdict."""
     try:
+        if entry.quantity in RECORDED_QUANTITIES:  # nothing to recompute; the model must exist
+            from ..spec.zoo import load_spec
+
+            for model in entry.models:
+                load_spec(resolve_model(model, entry.base))
+            return Result(entry, None, RECORDED, "")
         computed = compute(entry)
     except CnnCostError as exc:
         return Result(entry, None, REGRESSION, f"cannot compute: {exc}")

@@ -18,7 +18,7 @@ from ..spec.yamlio import LList, LMap, load_file
 TOP_KEYS = ("ledger", "sources", "entries")
 SELECT_KEYS = ("model", "input", "set", "from", "until", "only", "dtype", "train")
 ENTRY_KEYS = ("id", *SELECT_KEYS, "quantity", "of", "vs", "value", "printed", "unit", "convention",
-              "tolerance", "source", "locator", "expect", "reason")
+              "tolerance", "source", "locator", "expect", "reason", "weights", "year")
 
 COUNT_UNITS = {"": 1, "K": 10**3, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 BYTE_UNITS = {"B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30,
@@ -37,7 +37,10 @@ QUANTITIES: dict[str, dict[str, Any]] = {
     "state_memory": BYTE_UNITS,       # (params + buffers) x dtype bytes: all a checkpoint holds
     "output_shape": {"": 1},          # the last selected layer's output, e.g. 64x56x56
     "ratio": {"x": 1, "%": Fraction(1, 100)},  # quantity `of` this model over the `vs` model
+    "min_size": {"": 1},              # smallest square input side every layer accepts
+    "acc@1": {"%": 1}, "acc@5": {"%": 1}, "top5_error": {"%": 1},  # recorded, not recomputed
 }
+RECORDED_QUANTITIES = ("acc@1", "acc@5", "top5_error")
 
 
 @dataclass(frozen=True)
@@ -75,10 +78,12 @@ class Entry:
     reason: str = ""
     loc: Loc | None = None
     base: Path | None = None        # the ledger's folder: spec paths are relative to it
+    weights: str = ""               # what was measured: 'X_Weights.V1', an ILSVRC submission
+    year: int | None = None         # e.g. the ILSVRC edition a top-5 error was won in
 
     @property
     def models(self) -> tuple[str, ...]:
-        return (self.sel.model,) + ((self.vs.model,) if self.vs else ())
+        return tuple(m for m in (self.sel.model, self.vs.model if self.vs else "") if m)
 
 
 def decimal_json(d: Decimal) -> int | float:
@@ -145,8 +150,8 @@ def _half_ulp(value: Any) -> Fraction:
     return Fraction(1, 2) * Fraction(10) ** exponent
 
 
-def _selection(raw: LMap, what: str) -> Selection:
-    model = _text(raw, "model")
+def _selection(raw: LMap, what: str, model_optional: bool = False) -> Selection:
+    model = _text(raw, "model", required=not model_optional)  # '' only for recorded figures
     sets = raw.get("set") or {}
     if not isinstance(sets, dict):
         raise _err(f"'set' of {what} must be a mapping", raw, "set")
@@ -246,9 +251,18 @@ def _entry(raw: Any, sources: dict[str, str], seen: set[str]) -> Entry:
     reason = _text(raw, "reason", required=expect is not None)
     if expect is None and reason:
         raise _err(f"{what} has a 'reason' but no 'expect: mismatch'", raw, "reason")
-    return Entry(eid, _selection(raw, what), quantity, value, unit, tolerance, source,
-                 sources[source], _text(raw, "locator"), _text(raw, "convention", False),
-                 str(raw.get("printed", "")), of, vs, expect == "mismatch", reason, raw.loc)
+    return Entry(eid, _selection(raw, what, quantity in RECORDED_QUANTITIES), quantity, value,
+                 unit, tolerance, source, sources[source], _text(raw, "locator"),
+                 _text(raw, "convention", False), str(raw.get("printed", "")), of, vs,
+                 expect == "mismatch", reason, raw.loc, weights=_text(raw, "weights", False),
+                 year=_year(raw, what))
+
+
+def _year(raw: LMap, what: str) -> int | None:
+    year = raw.get("year")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+        raise _err(f"'year' of {what} must be an integer", raw, "year")
+    return year
 
 
 def _is_numeric(text: str) -> bool:
