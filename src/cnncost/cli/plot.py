@@ -80,7 +80,7 @@ def _layer_charts(models: list[str], output: str, metric: str, fmt: str,
     chosen = metrics_of(metric)
     check_suffix(output)
     reports = [analyze(m, **options) for m in models]
-    check_legible(reports, chosen, depth)
+    check_legible(reports, chosen, options.get("depth"))
     if not dry_run():  # 'cnncost embed --check' writes nothing
         save(reports, chosen, output)
     names = " vs ".join(r.model for r in reports)
