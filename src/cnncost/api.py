@@ -18,6 +18,7 @@ from .analysis.report import Report, analyze_graph
 from .spec.bindings import parse_sets, parse_value
 from .spec.expand import build
 from .graph import Graph
+from .dims import is_symbolic
 from .errors import CnnCostError
 from .spec.schema import Spec
 from .spec.zoo import load_spec
@@ -62,9 +63,30 @@ def split_slice(model: str) -> tuple[str, str | None, str | None] | None:
     return name.strip(), start.strip() or None, until.strip() or None
 
 
+def check_types(**params: tuple[Any, tuple[type, ...], str]) -> None:
+    """Refuse API arguments of the wrong type with CnnCostError naming the parameter (the CLI
+    checks its options the same way), never a TypeError from deep inside."""
+    for name, (value, types, want) in params.items():
+        bad = not isinstance(value, types) or (isinstance(value, bool) and bool not in types)
+        if not bad and isinstance(value, (list, tuple)) and name in ("set", "only"):
+            bad = not all(isinstance(v, str) for v in value)
+        if not bad and isinstance(value, dict):
+            bad = not all(isinstance(k, str) for k in value)
+        if bad:
+            raise CnnCostError(f"parameter {name!r} must be {want}, got "
+                               f"{type(value).__name__} {value!r}"[:200])
+
+
+_NONE = type(None)
+
+
 def build_graph(model: str | Path | Spec, input: str | tuple | list | None = None,
                 set: list[str] | dict[str, Any] | None = None, symbolic: bool = False) -> Graph:
     """Load (if needed) and expand a model."""
+    check_types(model=(model, (str, Path, Spec), "a model name, a path or a Spec"),
+                input=(input, (str, tuple, list, _NONE), "'CxHxW' or (C, H, W)"),
+                set=(set, (list, tuple, dict, _NONE), "a list of 'K=V' texts or a dict"),
+                symbolic=(symbolic, (bool,), "True or False"))
     spec = model if isinstance(model, Spec) else load_spec(model)
     return build(spec, parse_sets(set), input, symbolic)
 
@@ -85,6 +107,14 @@ def analyze(model: str | Path | Spec, input: str | tuple | list | None = None, b
     >>> analyze("alexnet", until="features.0").rows[0].output
     (64, 56, 56)
     """
+    if not is_symbolic(batch):  # a sympy batch (by API) is checked by check_batch
+        check_types(batch=(batch, (int, str), "a whole number or a symbol name"))
+    check_types(dtype=(dtype, (str,), "a dtype name such as 'fp32'"),
+                train=(train, (bool,), "True or False"),
+                start=(start, (str, _NONE), "a layer name"),
+                until=(until, (str, _NONE), "a layer name"),
+                only=(only, (list, tuple, _NONE), "a list of op type names"),
+                depth=(depth, (int, _NONE), "a whole number >= 1"))
     sliced = split_slice(model) if isinstance(model, str) else None
     if sliced is not None:
         model, start, until = sliced
@@ -116,6 +146,11 @@ def fit(model: str | Path | Spec, gpu: str | None = None, memory: str | int | No
     >>> r.fits, r.breakdown["gradients"] == r.breakdown["weights"]
     (True, True)
     """
+    check_types(gpu=(gpu, (str, _NONE), "a GPU name"),
+                memory=(memory, (str, int, _NONE), "a size such as '12GiB' or bytes"),
+                batch=(batch, (int,), "a whole number"), train=(train, (bool,), "True or False"),
+                optimizer=(optimizer, (str,), "an optimizer name"),
+                dtype=(dtype, (str,), "a dtype name"), amp=(amp, (bool,), "True or False"))
     check_fit(gpu, memory, batch, train, dtype, amp)
     return fit_graph(build_graph(model, input, set), gpu, memory, batch, train, optimizer, dtype,
                      amp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -43,6 +44,20 @@ class CnnCostError(Exception):
         if self.layer:
             text = f"{text} (in layer {self.layer})"
         return text
+
+
+def printable(text: str) -> str:
+    """``text`` with control and format characters (NUL, ESC, newlines, bidi marks) escaped, so
+    names and paths from files cannot drive the terminal or forge output lines."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else
+                   (f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}") for c in text)
+
+
+def control_chars(text: str) -> bool:
+    """Whether ``text`` holds a control or format character (refused in names)."""
+    return any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in text)
 
 
 def suggest(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:

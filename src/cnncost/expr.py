@@ -123,6 +123,9 @@ def _result(value: Any, text: str) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and \
             value.bit_length() > MAX_INT_BITS:
         raise CnnCostError(f"number in {_show(text)} is too large (limit 2**{MAX_INT_BITS})")
+    if isinstance(value, float) and not abs(value) < 2.0**MAX_INT_BITS:  # also inf and nan
+        raise CnnCostError(f"number in {_show(text)} is too large (limit 2**{MAX_INT_BITS})"
+                           if value == value else f"{_show(text)} is not a number")
     return value
 
 

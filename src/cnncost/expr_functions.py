@@ -17,6 +17,7 @@ from typing import Any
 from .dims import ceil_div, floor_div, is_symbolic, sym_max, sym_min
 from .errors import CnnCostError
 
+MAX_NDIGITS = 32  # round(x, n): |n| at most this (round(3, -10**9) would compute 10**10**9)
 MAX_LIST_ITEMS = 1024  # longest list that range() makes, a comprehension walks or len() takes
 
 
@@ -49,6 +50,10 @@ def _int(x: Any) -> Any:
 def _round(x: Any, ndigits: Any = None) -> Any:
     if is_symbolic(x):
         raise CnnCostError("round() needs a number, not a symbol")
+    if ndigits is not None and (is_symbolic(ndigits) or isinstance(ndigits, bool)
+                                or not isinstance(ndigits, int) or abs(ndigits) > MAX_NDIGITS):
+        raise CnnCostError(f"round() digits must be a whole number from -{MAX_NDIGITS} to "
+                           f"{MAX_NDIGITS}, got {ndigits}")
     return round(x) if ndigits is None else round(x, ndigits)
 
 

@@ -27,6 +27,8 @@ def parse_size(text: str | int) -> int:
     """
     if isinstance(text, int) and not isinstance(text, bool):
         size = text
+        if size >= 2**64:
+            raise CnnCostError(f"memory size {text} is too large (limit 2**64 bytes)")
     else:
         s = str(text).strip().lower().replace(" ", "")
         num = s.rstrip("abcdefghijklmnopqrstuvwxyz")
@@ -36,6 +38,8 @@ def parse_size(text: str | int) -> int:
         except ValueError:
             value = -1.0
         ok = unit in _UNITS and 0 < value < float("inf")  # also refuses nan
+        if ok and not value * _UNITS[unit] < 2.0**64:
+            raise CnnCostError(f"memory size {text!r} is too large (limit 2**64 bytes)")
         size = int(value * _UNITS[unit]) if ok else 0
     if size < 1:  # "0.5B" would be no memory at all
         raise CnnCostError(f"cannot read memory size {text!r}; write e.g. 12GiB, 16GB or 512MiB")

@@ -67,6 +67,14 @@ class Graph:
     output: int
     symbolic: bool
     env: dict[str, Any]
+    side_errors: tuple[Exception, ...] = ()  # train-only heads that did not fit (raised by nodes_for)
+
+    def nodes_for(self, train: bool) -> list[Node]:
+        """The nodes an analysis uses: with ``train`` also the train-only heads, whose build
+        errors (deferred at inference) are raised here."""
+        if train and self.side_errors:
+            raise self.side_errors[0]
+        return [n for n in self.nodes if train or not n.train_only]
 
     @property
     def name(self) -> str:

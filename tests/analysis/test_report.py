@@ -125,15 +125,17 @@ layers:
 """
 
 
-def test_depth_rollup_keeps_same_named_rows_in_place(tmp_path):
-    r = cnncost.analyze(_spec(tmp_path, TWO_UNNAMED_RESIDUALS), depth=1)
-    # each unnamed layer is its own row; the two merges stay where they are, each with its
-    # own output (4x8x8 = 256 and 8x8x8 = 512 elements, 4 bytes each)
+def test_two_unnamed_merges_are_refused_and_can_be_named(tmp_path):
+    # issue 14: two rows named "add" made slices pick one silently; a merge can be named
+    with pytest.raises(cnncost.CnnCostError, match="two layers are named 'add'"):
+        cnncost.analyze(_spec(tmp_path, TWO_UNNAMED_RESIDUALS), depth=1)
+    named = TWO_UNNAMED_RESIDUALS.replace("p: 1}}]}   # and", "p: 1}}], merge_name: add2}   # and")
+    r = cnncost.analyze(_spec(tmp_path, named), depth=1)
+    # 4x8x8 = 256 and 8x8x8 = 512 elements, 4 bytes each
     assert [(row.name, row.output) for row in r.rows] == [
         ("0", (4, 8, 8)), ("1", (4, 8, 8)), ("add", (4, 8, 8)),
-        ("2", (8, 8, 8)), ("3", (8, 8, 8)), ("add", (8, 8, 8))]
-    assert [row.activation_bytes for row in r.rows if row.name == "add"] == [4 * 256, 4 * 512]
-    assert r.rows[2].type == "add"
+        ("2", (8, 8, 8)), ("3", (8, 8, 8)), ("add2", (8, 8, 8))]
+    assert [row.activation_bytes for row in r.rows if row.type == "add"] == [4 * 256, 4 * 512]
 
 
 @pytest.mark.parametrize("name", ["mobilenet_v2", "densenet121", "squeezenet1_1",

@@ -82,7 +82,7 @@ def plan(graph: Graph, train: bool, dtype: str = "fp32", amp: bool = False,
         raise CnnCostError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPE_BYTES)}")
     act = 2 if amp else DTYPE_BYTES[dtype]
     p = Plan(graph, train, act, device, input_bytes=4 if amp else act)
-    nodes = [n for n in graph.nodes if train or not n.train_only]
+    nodes = graph.nodes_for(train)
     keep = {n.index for n in nodes}
     for node in graph.nodes:
         i = node.index

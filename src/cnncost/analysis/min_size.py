@@ -21,19 +21,15 @@ LIMIT = 1024  # no bundled network needs more; a larger answer is reported as an
 
 def _expand(spec: Any, sets: dict[str, Any], side: int, train: bool) -> None:
     """Expand ``spec`` at ``C x side x side``; raises CnnCostError where a layer is invalid.
-    Without ``train``, train-only sides are skipped: inference never runs them."""
+    Without ``train``, train-only sides do not count: the builder defers their errors (inference
+    never runs them); with it they are built strictly (``Builder.aux``)."""
     from ..spec.bindings import environment
     from ..spec.expand import Builder
 
-    class InferenceBuilder(Builder):
-        def _c_side(self, value: Any, name: Any, loc: Any, x: int, *rest: Any) -> int:
-            f = self._fields(value, loc, "side", ("body", "train_only"), ("body",))
-            if f.get("train_only", True) is True:
-                return x
-            return super()._c_side(value, name, loc, x, *rest)
-
     env, shape = environment(spec, sets, f"{spec.input[0]}x{side}x{side}", False)
-    (Builder if train else InferenceBuilder)(spec).run(shape, env)
+    builder = Builder(spec)
+    builder.aux = train
+    builder.run(shape, env)
 
 
 def accepts(spec: Any, side: int, sets: dict[str, Any], train: bool) -> bool:

@@ -95,12 +95,18 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         from ..render.text import jsonable
 
-        return jsonable({
+        from .domain import min_square, valid_when
+
+        out = {
             "model": self.model, "title": self.title, "source": self.source,
             "input": list(self.input), "batch": self.batch, "dtype": self.dtype,
             "layers": [r.as_dict() for r in self.rows], "totals": self.totals.as_dict(),
+            "min_input": min_square(self.graph) if self.graph is not None else None,
             **self._import_fields(),
-        })
+        }
+        if self.symbolic and self.graph is not None:
+            out["valid_when"] = valid_when(self.graph)
+        return jsonable(out)
 
     def _import_fields(self) -> dict[str, Any]:
         imported = self.graph is not None and bool(self.graph.spec.text)
@@ -114,6 +120,11 @@ class Report:
         if self.not_counted:
             lines.append(f"not counted ({len(self.not_counted)} nodes skipped, no cost in any "
                          f"row): " + ", ".join(self.not_counted))
+        if self.symbolic and self.graph is not None:  # where the formulas hold
+            from .domain import valid_when
+
+            conditions = valid_when(self.graph)
+            lines += ["valid when: " + ", ".join(conditions)] if conditions else []
         return lines
 
     def to_json(self) -> str:
@@ -159,9 +170,19 @@ def node_row(node: Node, batch: Any, nbytes: int, backward: tuple[Any, Any] = (0
                     backward_macs=batch * backward[0], backward_other_ops=batch * backward[1]))
 
 
-def rollup(rows: list[Row], depth: int) -> list[Row]:
+def block_outputs(nodes: list[Node], depth: int) -> dict[str, Any]:
+    """The output shape of each block at ``depth``: that of its last node, whatever ``--only``
+    keeps (googlenet's inception3a is 256x28x28, not its last conv's 32x28x28)."""
+    out: dict[str, Any] = {}
+    for node in nodes:
+        out[".".join(node.name.split(".")[:depth])] = node.shape
+    return out
+
+
+def rollup(rows: list[Row], depth: int, outputs: dict[str, Any] | None = None) -> list[Row]:
     """Merge runs of rows sharing the first ``depth`` parts of their dotted names (a name met
-    again later, such as two unnamed top-level merges both called ``add``, starts a new row)."""
+    again later, such as two unnamed top-level merges both called ``add``, starts a new row).
+    ``outputs`` gives a rolled-up block's output shape (else its last row's)."""
     if depth < 1:
         raise CnnCostError("--depth must be at least 1")
     groups: list[tuple[str, list[Row]]] = []
@@ -174,7 +195,8 @@ def rollup(rows: list[Row], depth: int) -> list[Row]:
     out = []
     for key, group in groups:
         out.append(Row(key, group[0].type if len(group) == 1 else f"block({len(group)})",
-                       group[-1].output, Cost.total(r.cost for r in group)))
+                       (outputs or {}).get(key, group[-1].output),
+                       Cost.total(r.cost for r in group)))
     return out
 
 
@@ -183,11 +205,12 @@ def analyze_graph(graph: Graph, batch: Any = 1, dtype: str = "fp32", train: bool
                   only: list[str] | None = None, depth: int | None = None) -> Report:
     """Rows and totals of a graph. ``only`` keeps rows of the given op types (totals follow)."""
     nbytes = dtype_bytes(dtype)
-    nodes = [n for n in graph.nodes[1:] if train or not n.train_only]
+    nodes = graph.nodes_for(train)[1:]
     nodes = select(nodes, start, until) if (start or until) else nodes
     in_shape = graph.input_shape
     if start and nodes and nodes[0].inputs:  # the slice's own input, whatever --only keeps
         in_shape = graph.nodes[nodes[0].inputs[0]].shape
+    outputs = block_outputs(nodes, depth) if depth is not None and depth >= 1 else None
     if only:
         from ..ops import OPS
 
@@ -201,7 +224,7 @@ def analyze_graph(graph: Graph, batch: Any = 1, dtype: str = "fp32", train: bool
     rows = [node_row(n, batch, nbytes, backward[n.index]) for n in nodes]
     totals = Cost.total(r.cost for r in rows)
     if depth is not None:
-        rows = rollup(rows, depth)
+        rows = rollup(rows, depth, outputs)
     symbolic = graph.symbolic or is_symbolic(batch)
     spec = graph.spec
     return Report(spec.name, spec.title, spec.source, in_shape, batch, dtype, rows, totals,

@@ -24,18 +24,21 @@ __all__ = ["app", "main"]
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app; user errors print one line and exit 2, bugs exit 3."""
-    from ..errors import CnnCostError
+    from ..errors import CnnCostError, printable
 
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
     try:
+        if any("\0" in a for a in args):
+            raise CnnCostError("a NUL byte in a command-line argument: "
+                               + printable(next(a for a in args if "\0" in a))[:200])
         result = app(args=args, prog_name="cnncost", standalone_mode=False)
         return result if isinstance(result, int) else 0
-    except CnnCostError as exc:
+    except (CnnCostError, OSError, MemoryError, RecursionError) as exc:
         if debug:
             traceback.print_exc()
-        print(f"cnncost: error: {exc}", file=sys.stderr)
+        print(f"cnncost: error: {printable(user_message(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cnncost: interrupted", file=sys.stderr)
@@ -58,6 +61,20 @@ def main(argv: list[str] | None = None) -> int:
                   "report it with the command line (run with --debug for the traceback)",
                   file=sys.stderr)
         return 3
+
+
+def user_message(exc: BaseException) -> str:
+    """The one line for a user error; OS errors name their path (too long, a directory, ...)."""
+    if isinstance(exc, MemoryError):
+        return ("out of memory: the request is too large for this machine (a smaller --batch or "
+                "--input, or a lower --max-memory limit for verify)")
+    if isinstance(exc, RecursionError):
+        return "input nests too deeply"
+    if isinstance(exc, OSError):
+        path = exc.filename if exc.filename is not None else "(unknown path)"
+        reason = exc.strerror or type(exc).__name__
+        return f"{path}: {reason}"
+    return str(exc)
 
 
 def run() -> None:

@@ -99,7 +99,31 @@ def find_blocks(lines: list[str], file: str) -> list[Block]:
     return blocks
 
 
-def command_argv(args: str, where: str = "") -> list[str]:
+MAX_EMBED_BYTES = 2 * 2**20  # Markdown files embed reads (2 MiB)
+_OUTPUT_OPTIONS = ("-o", "--output")
+
+
+def check_outputs(argv: list[str], root: Path | None, where: str = "") -> None:
+    """Refuse output paths (``plot -o``) that are absolute or leave ``root`` (the Markdown file's
+    folder): a block from a pull request must not write anywhere else."""
+    for i, arg in enumerate(argv):
+        value = None
+        if arg in _OUTPUT_OPTIONS and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--output="):
+            value = arg.split("=", 1)[1]
+        elif arg.startswith("-o") and len(arg) > 2:
+            value = arg[2:]
+        if value is None:
+            continue
+        base = (root or Path.cwd()).resolve()
+        target = (base / value).resolve()
+        if Path(value).is_absolute() or not target.is_relative_to(base):
+            raise CnnCostError(f"{where}output {value!r} is outside the Markdown file's folder "
+                               f"{base}; embedded commands write only below it")
+
+
+def command_argv(args: str, where: str = "", root: Path | None = None) -> list[str]:
     """ARGS of a marker -> the argv for the cnncost app, with ``--format markdown`` added."""
     try:
         argv = shlex.split(args)
@@ -111,6 +135,7 @@ def command_argv(args: str, where: str = "") -> list[str]:
         raise CnnCostError(f"{where}no command in {args!r}")
     if argv[0] == "embed":
         raise CnnCostError(f"{where}a block cannot run 'embed' itself")
+    check_outputs(argv, root, where)
     given = any(a in ("--format", "-f") or a.startswith(("--format=", "-f")) for a in argv[1:])
     if not given and _takes_format(argv[0]):
         argv += ["--format", "markdown"]
@@ -164,7 +189,7 @@ def render_text(text: str, file: str = "<text>", cwd: Path | None = None) -> str
     pos = 0
     for block in blocks:
         where = f"{file}:{block.start + 1}: cnncost {block.args}: "
-        output = run_command(command_argv(block.args, where), cwd, where).strip("\n")
+        output = run_command(command_argv(block.args, where, cwd), cwd, where).strip("\n")
         open_line = lines[block.start]
         if not open_line.endswith(("\n", "\r")):
             open_line += nl
@@ -203,6 +228,8 @@ def markdown_files(paths: list[str | Path]) -> list[Path]:
             out += sorted(q for q in p.rglob("*.md") if q.is_file())
         elif p.is_file():
             out.append(p)
+        elif p.exists() or p.is_symlink():
+            raise CnnCostError(f"{p}: not a regular file (a pipe, a device or a broken link)")
         else:
             raise CnnCostError(f"no such file: {p}")
     return out
@@ -211,6 +238,14 @@ def markdown_files(paths: list[str | Path]) -> list[Path]:
 def embed_file(path: Path, check: bool = False) -> tuple[str, str]:
     """Regenerate one file's blocks. Returns (old text, new text); writes only when they differ
     and ``check`` is false."""
+    size = path.stat().st_size
+    if size > MAX_EMBED_BYTES:
+        raise CnnCostError(f"{path}: file is {size:,} bytes, over embed's limit of "
+                           f"{MAX_EMBED_BYTES:,} bytes (2 MiB)")
+    if not check and path.is_symlink():
+        raise CnnCostError(f"{path}: is a symbolic link; run embed on the file it points to")
+    if not check and not os.access(path, os.W_OK):
+        raise CnnCostError(f"{path}: file is read-only; embed will not replace it")
     try:
         old = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:

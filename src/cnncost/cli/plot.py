@@ -18,6 +18,21 @@ Roofline = Annotated[bool, typer.Option(
 PlotGpu = Annotated[Optional[str], typer.Option("--gpu", "-g", help="GPU for --roofline")]
 
 
+MAX_BARS = 600  # bars per chart (rows x models) that still read at the figure's width
+
+
+def check_legible(reports: list, metrics: list[str], depth: int | None) -> None:
+    """Refuse charts with more bars than can be told apart; suggest rolling up."""
+    from ..errors import CnnCostError
+    from ..render.plot import plotted_rows
+
+    bars = sum(len(plotted_rows(r, metrics)) for r in reports)
+    if bars > MAX_BARS:
+        raise CnnCostError(f"the chart would have {bars:,} bars, over the {MAX_BARS} that stay "
+                           f"legible; roll rows up with --depth {(depth or 3) - 1 or 1}, keep "
+                           "some with --only, or cut with --from/--until")
+
+
 @app.command()
 def plot(
     output: Annotated[str, typer.Option("--output", "-o", help="FILE.svg, FILE.png or FILE.pdf")],
@@ -75,6 +90,7 @@ def _layer_charts(models: list[str], output: str, metric: str, fmt: str,
     chosen = metrics_of(metric)
     check_suffix(output)
     reports = [analyze(m, **options) for m in models]
+    check_legible(reports, chosen, options.get("depth"))
     if not dry_run():  # 'cnncost embed --check' writes nothing
         save(reports, chosen, output)
     names = " vs ".join(r.model for r in reports)

@@ -21,7 +21,9 @@ from ..render.text import FORMATS
 from .app import app, emit
 from .options import Batch, Dtype, Exact, Format, Symbolic, check_format
 
-MAX_POINTS = 1_000_000
+FORMATS = ("table", "markdown", "json", "csv", "html")
+MAX_POINTS = 1_000_000  # hard limit, even with --max-points
+DEFAULT_MAX_POINTS = 10_000  # without --max-points (about half a minute of resnet50 points)
 PROGRESS_MIN_POINTS = 20
 _OPEN, _CLOSE = "([{", ")]}"
 
@@ -69,15 +71,20 @@ def input_values(inputs: list[str] | None, channels: Any) -> list[str | None]:
     return out
 
 
-def grid(axes: list[tuple[str, list[str]]], inputs: list[str | None]) -> list[tuple]:
+def grid(axes: list[tuple[str, list[str]]], inputs: list[str | None],
+         max_points: int = DEFAULT_MAX_POINTS) -> list[tuple]:
     """Every point: (dict of set texts, input text); the last axis varies fastest."""
     from ..errors import CnnCostError
 
+    if not 1 <= max_points <= MAX_POINTS:
+        raise CnnCostError(f"--max-points must be from 1 to {MAX_POINTS:,}, got {max_points:,}")
     size = len(inputs)
     for _, values in axes:
         size *= len(values)
-    if size > MAX_POINTS:
-        raise CnnCostError(f"the sweep has {size:,} points, over the limit of {MAX_POINTS:,}")
+    if size > max_points:
+        hint = f"; raise --max-points (up to {MAX_POINTS:,})" if size <= MAX_POINTS else ""
+        raise CnnCostError(f"the sweep has {size:,} points, over the limit of {max_points:,}"
+                           + hint)
     keys = [k for k, _ in axes]
     return [(dict(zip(keys, combo[:-1])), combo[-1])
             for combo in itertools.product(*[v for _, v in axes], inputs)]
@@ -197,6 +204,9 @@ def sweep(
     progress: Annotated[Optional[bool], typer.Option(
         "--progress/--no-progress", help="progress bar on stderr (default: on a terminal, "
         f"for {PROGRESS_MIN_POINTS}+ points)")] = None,
+    max_points: Annotated[int, typer.Option(
+        "--max-points", help=f"refuse grids over this many points (hard limit {MAX_POINTS:,})")]
+        = DEFAULT_MAX_POINTS,
 ) -> None:
     """Totals (params, MACs, activation memory) over the product of --set values and inputs."""
     from ..spec.zoo import load_spec
@@ -204,7 +214,7 @@ def sweep(
     check_format(fmt, FORMATS)
     axes = parse_axes(set)
     spec = load_spec(model)
-    points = grid(axes, input_values(input, spec.input[0]))
+    points = grid(axes, input_values(input, spec.input[0]), max_points)
     rows = run_sweep(spec, points, batch, dtype, symbolic, keep_going, progress)
     note = (f"{spec.name} · {len(rows)} points · batch {batch} · {dtype} · activation = sum of "
             "layer outputs")

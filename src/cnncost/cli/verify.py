@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -184,6 +184,9 @@ class _Progress:
         sys.stderr.flush()
 
 
+MAX_BATCH = 2**20
+
+
 @app.command()
 def verify(
     model: Annotated[str, typer.Argument(help="bundled model name or spec file path")],
@@ -198,18 +201,25 @@ def verify(
     set: Set = None,
     aux: Aux = False, train: AuxAlias = False,
     exact: Exact = False,
+    max_memory: Annotated[Optional[str], typer.Option(
+        "--max-memory", help="refuse runs estimated above this (default: half the RAM)")] = None,
 ) -> None:
     """Run a numpy reference forward pass and check every layer's shape, params and MACs."""
     from ..api import build_graph
+    from ..errors import CnnCostError
+    from ..gpus import parse_size
+    from ..verify.reference import check_memory
 
     check_format(fmt, FORMATS)
-    if batch < 1:
-        from ..errors import CnnCostError
-
-        raise CnnCostError(f"--batch must be at least 1, got {batch}")
+    if not 1 <= batch <= MAX_BATCH:
+        raise CnnCostError(f"--batch must be from 1 to {MAX_BATCH:,}, got {batch}")
+    if not 0 <= seed < 2**32:
+        raise CnnCostError(f"--seed must be from 0 to 2**32 - 1, got {seed}")
+    limit = None if max_memory is None else parse_size(max_memory)
     heads = aux_heads(aux, train)
     progress = _Progress()
     graph = build_graph(model, input=input, set=set)
+    check_memory(graph, batch, heads, limit)
     if torch:
         from ..verify.reference_torch import verify_torch
 

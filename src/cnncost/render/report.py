@@ -10,6 +10,7 @@ from typing import Any
 
 from ..cost import FIELDS as COST_FIELDS
 from ..dims import is_symbolic
+from .escape import md_cell
 from .text import (csv_shape, csv_text, fmt_bytes, fmt_count, fmt_exact, fmt_shape, html_page,
                    html_table, jsonable, _page, sym_str)
 
@@ -87,13 +88,14 @@ def report_table(report: Any, exact: bool = False) -> str:
 def report_markdown(report: Any, exact: bool = False) -> str:
     from tabulate import tabulate
 
-    body = tabulate(report_rows(report, exact), headers=_headers(report), tablefmt="github",
+    rows = [[md_cell(c) for c in cells] for cells in report_rows(report, exact)]
+    body = tabulate(rows, headers=_headers(report), tablefmt="github",
                     colalign=("left", "left", "left") + ("right",) * (len(_headers(report)) - 3),
                     disable_numparse=True)
-    lines = [f"**{_header_line(report)}**", ""]
+    lines = [f"**{md_cell(_header_line(report))}**", ""]
     if report.source:
-        lines += [f"Source: {report.source}", ""]
-    lines += [body, "", "Totals: " + _totals_line(report), *("" + f for f in report.footer())]
+        lines += [f"Source: {md_cell(report.source)}", ""]
+    lines += [body, "", "Totals: " + _totals_line(report), *map(md_cell, report.footer())]
     return "\n".join(lines)
 
 
@@ -197,6 +199,8 @@ def render_compare(reports: list[Any], fmt: str, exact: bool = False) -> str:
         return html_page("cnncost compare",
                          f"<p>{html.escape(note)}</p>{html_table(COMPARE_HEADERS, rows)}")
     tablefmt = "github" if fmt == "markdown" else "simple"
+    if fmt == "markdown":
+        rows = [[md_cell(c) for c in cells] for cells in rows]
     colalign = ("left", "left") + ("right",) * 6
     table = tabulate(rows, headers=COMPARE_HEADERS, tablefmt=tablefmt, colalign=colalign,
                      disable_numparse=True)

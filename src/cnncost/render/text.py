@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..dims import is_symbolic
+from .escape import md_cell
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
 
@@ -181,7 +182,7 @@ def tabular(headers: list[str], rows: list[list[str]], fmt: str, note: str = "",
 
     colalign = tuple("right" if _numeric(h) else "left" for h in headers)
     if fmt == "markdown":
-        rows = [[c.replace("|", "\\|") for c in cells] for cells in rows]
+        rows = [[md_cell(c) for c in cells] for cells in rows]
     table = tabulate(rows, headers=headers, tablefmt="github" if fmt == "markdown" else "simple",
                      colalign=colalign, disable_numparse=True)
     if fmt == "markdown":

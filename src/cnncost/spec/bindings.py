@@ -64,7 +64,14 @@ def parse_sets(items: list[str] | dict[str, Any] | None) -> dict[str, Any]:
         return {}
     if isinstance(items, dict):
         return {k: (parse_value(v) if isinstance(v, str) else v) for k, v in items.items()}
-    return {key: parse_value(value) for key, value in set_pairs(items)}
+    out: dict[str, Any] = {}
+    for key, value in set_pairs(items):
+        try:
+            out[key] = parse_value(value)
+        except CnnCostError as exc:
+            exc.message = f"--set {key}: {exc.message}"
+            raise
+    return out
 
 
 def parse_input(value: str | tuple | list) -> list[str]:
@@ -93,11 +100,17 @@ def environment(spec: Spec, sets: dict[str, Any] | None = None,
     input_parts = parse_input(input) if input is not None else None
     input_names: set[str] = set()
     for part in input_parts or []:
-        input_names |= compile_expr(part).names
+        try:
+            input_names |= compile_expr(part).names
+        except CnnCostError as exc:
+            raise CnnCostError(f"--input: {exc.message}") from None
     spec_input_names: set[str] = set()
     for part in spec.input:
         if isinstance(part, str):
-            spec_input_names |= compile_expr(part).names
+            try:
+                spec_input_names |= compile_expr(part).names
+            except CnnCostError as exc:
+                raise exc.with_context(spec.locs.get("input")) from None
     for key in sets:
         if key not in spec.params and key not in spec.symbols and key not in input_names | \
                 spec_input_names:
@@ -111,7 +124,10 @@ def environment(spec: Spec, sets: dict[str, Any] | None = None,
         elif name in input_names or default is None or symbolic:
             env[name] = make_symbol(name)
         else:
-            env[name] = evaluate(default, env)
+            try:
+                env[name] = evaluate(default, env)
+            except CnnCostError as exc:
+                raise exc.with_context(spec.locs.get("symbols")) from None
     if input_parts is None:
         input_names |= spec_input_names
     for name in sorted(input_names):
@@ -126,18 +142,23 @@ def environment(spec: Spec, sets: dict[str, Any] | None = None,
         except CnnCostError as exc:
             raise exc.with_context(spec.locs.get("params")) from None
     parts = input_parts if input_parts is not None else spec.input
-    shape: list[Any] = []
-    for part in parts:
-        try:
-            value = evaluate(part, env)
-        except CnnCostError as exc:
-            raise exc.with_context(spec.locs.get("input")) from None
-        value = as_int(value)
-        if isinstance(value, bool) or not (isinstance(value, int) or is_symbolic(value)):
-            raise CnnCostError(f"input sizes must be whole numbers, got {value!r}",
-                               spec.locs.get("input"))
-        if isinstance(value, int) and value < 1:
-            raise CnnCostError(f"input sizes must be at least 1, got {value}",
-                               spec.locs.get("input"))
-        shape.append(value)
-    return env, tuple(shape)
+    where, what = (None, "--input: ") if input_parts is not None else (spec.locs.get("input"), "")
+    return env, tuple(_input_dim(part, env, where, what) for part in parts)
+
+
+def _input_dim(part: Any, env: dict[str, Any], where: Any, what: str) -> Any:
+    """One input size: a whole number >= 1 or a positive symbolic expression."""
+    try:
+        value = as_int(evaluate(part, env))
+    except CnnCostError as exc:
+        if what:
+            exc.message = what + exc.message
+        raise exc.with_context(where) from None
+    if isinstance(value, bool) or not (isinstance(value, int) or is_symbolic(value)):
+        raise CnnCostError(f"{what}input sizes must be whole numbers, got {value!r}", where)
+    if isinstance(value, int) and value < 1:
+        raise CnnCostError(f"{what}input sizes must be at least 1, got {value}", where)
+    if is_symbolic(value) and getattr(value, "is_positive", None) is not True:
+        raise CnnCostError(f"{what}input sizes must be positive, got {value} (which can be "
+                           "zero or negative)", where)
+    return value

@@ -7,7 +7,6 @@ per-sample costs from its op class. Works the same for ints and sympy dims.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +15,8 @@ from ..errors import CnnCostError, Loc, suggest
 from ..expr import evaluate
 from ..ops import MERGES, OPS, PROJECT_CONV, PROJECT_NORM, RESIDUAL_MERGE, Op
 from .bindings import environment
+from .limits import (MAX_STEPS, bounded, check_unique, check_word, count, expand_name,
+                     too_many_steps, word)
 from ..graph import MAX_NODES, Graph, Node
 from .schema import Spec
 from .yamlio import LList, LMap
@@ -38,33 +39,6 @@ class _Scope:
         return _Scope(name + ".")
 
 
-_NAME_PART = re.compile(r"\{([^{}]*)\}")
-
-
-def _expand_name(template: str, env: dict[str, Any], loc: Loc) -> str:
-    """``denselayer{i + 1}`` -> ``denselayer3``: each ``{expr}`` must give a whole number."""
-    def part(m: re.Match[str]) -> str:
-        value = evaluate(m.group(1), env)
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if is_symbolic(value) or isinstance(value, bool) or not isinstance(value, int):
-            raise CnnCostError(f"name part {{{m.group(1)}}} must be a whole number, got {value}",
-                               loc)
-        return str(value)
-
-    name = _NAME_PART.sub(part, template)
-    if "{" in name or "}" in name:
-        raise CnnCostError(f"unbalanced braces in name {template!r}", loc)
-    return name
-
-
-def _word(value: Any, what: str, loc: Loc) -> Any:
-    """A variable or scope name from a spec: None or an identifier-like word."""
-    if value is not None and (not isinstance(value, str) or not value.isidentifier()):
-        raise CnnCostError(f"{what} must be a name like i or downsample, got {value!r}", loc)
-    return value
-
-
 def _in_vars(env: dict[str, Any], shape: Shape) -> dict[str, Any]:
     """The environment plus ``in.c`` (and ``in.h``, ``in.w``) of an input in any layout."""
     if type(shape) is Permuted:
@@ -82,6 +56,16 @@ class Builder:
         self.spec = spec
         self.graph = Graph(spec, (), [], 0, False, {})
         self.stack: list[str] = []
+        self.steps = 0
+        self.names: dict[str, Loc | None] = {}
+        self.aux = False  # build train-only side branches strictly (else defer their errors)
+        self.side_errors: list[CnnCostError] = []
+
+    def step(self, loc: Loc | None) -> None:
+        """Count expansion work (items, iterations, calls) against one budget."""
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            too_many_steps(loc)
 
     # ---- nodes --------------------------------------------------------------------------
     @property
@@ -90,7 +74,13 @@ class Builder:
 
     def op_node(self, op: Op, args: dict[str, Any], inputs: list[int], name: str,
                 loc: Loc | None, train_only: bool) -> int:
-        return self.graph.add(op, args, inputs, name, loc, train_only)
+        check_unique(name, self.names, loc)
+        index = self.graph.add(op, args, inputs, name, loc, train_only)
+        self.names[name] = loc
+        if any(map(is_symbolic, self.nodes[index].shape)):
+            for d in self.nodes[index].shape:
+                bounded(d, loc)
+        return index
 
     # ---- items --------------------------------------------------------------------------
     def seq(self, items: Any, x: int, scope: _Scope, env: dict[str, Any], train: bool,
@@ -103,6 +93,7 @@ class Builder:
 
     def item(self, item: Any, loc: Loc, x: int, scope: _Scope, env: dict[str, Any],
              train: bool) -> int:
+        self.step(loc)
         if isinstance(item, str):
             kind, value, name = item, None, None
             label = kind if kind in CONSTRUCTS else str(scope.counter[0])
@@ -114,10 +105,12 @@ class Builder:
             kind, value = str(keys[0]), item[keys[0]]
             name = item.get("name")
             if isinstance(name, str) and "{" in name:
-                name = _expand_name(name, env, loc)
+                name = expand_name(name, env, loc)
             if name is not None and (not isinstance(name, (str, int)) or isinstance(name, bool)
                                      or not str(name) or "." in str(name)):
                 raise CnnCostError("'name' must be a word without dots", loc)
+            if isinstance(name, str):
+                check_word(name, loc)
             name = None if name is None else str(name)
             label = name or (kind if kind in CONSTRUCTS else str(scope.counter[0]))
             if "when" in item:
@@ -190,7 +183,11 @@ class Builder:
             if key not in bound:
                 if default is None:
                     raise CnnCostError(f"block {block_name!r} needs argument {key!r}", loc)
-                bound[key] = evaluate(default, {**self.globals, **bound})
+                try:
+                    bound[key] = evaluate(default, {**self.globals, **bound})
+                except CnnCostError as exc:
+                    raise exc.with_context(getattr(declared, "key_locs", {}).get(key, loc),
+                                           f"block {block_name}") from None
         inner_env = {**self.globals, **bound}
         inline = block.get("inline", False)
         inner = scope if inline else scope.child(scope.name_for(name))
@@ -215,24 +212,13 @@ class Builder:
                 raise CnnCostError(f"{kind!r} needs {key!r}", value.loc)
         return value
 
-    def _count(self, raw: Any, env: dict[str, Any], what: str, loc: Loc) -> int:
-        n = evaluate(raw, env)
-        if isinstance(n, float) and n.is_integer():
-            n = int(n)
-        if is_symbolic(n) or isinstance(n, bool) or not isinstance(n, int):
-            raise CnnCostError(f"{what} must be a whole number, got {n}", loc)
-        if n < 0:
-            raise CnnCostError(f"{what} must not be negative, got {n}", loc)
-        if n > MAX_NODES:
-            raise CnnCostError(f"{what} {n:,} is over the limit of {MAX_NODES:,} layers", loc)
-        return n
-
     def _c_repeat(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
                   env: dict[str, Any], train: bool) -> int:
         f = self._fields(value, loc, "repeat", ("n", "body", "var"), ("n", "body"))
-        n = self._count(f["n"], env, "repeat count n", f.loc)
-        var = _word(f.get("var"), "'var' of repeat", f.loc)
+        n = count(f["n"], env, "repeat count n", f.loc)
+        var = word(f.get("var"), "'var' of repeat", f.loc)
         for i in range(n):
+            self.step(f.loc)
             x = self.seq(f["body"], x, scope, {**env, var: i} if var else env, train, f.loc)
         return x
 
@@ -242,9 +228,10 @@ class Builder:
         seq = evaluate(f["in"], env)
         if not isinstance(seq, list):
             raise CnnCostError("'for' needs a list to walk over in 'in'", f.loc)
-        var = _word(f["var"], "'var' of for", f.loc)
-        index = _word(f.get("index"), "'index' of for", f.loc)
+        var = word(f["var"], "'var' of for", f.loc)
+        index = word(f.get("index"), "'index' of for", f.loc)
         for i, item in enumerate(seq):
+            self.step(f.loc)
             local = {**env, var: item}
             if index:
                 local[index] = i
@@ -262,7 +249,20 @@ class Builder:
         train_only = f.get("train_only", True)
         if not isinstance(train_only, bool):
             raise CnnCostError("'train_only' must be true or false", f.loc)
-        self.seq(f["body"], x, scope.child(scope.name_for(name)), env, train or train_only, f.loc)
+        inner = scope.child(scope.name_for(name))
+        if not train_only or self.aux:
+            self.seq(f["body"], x, inner, env, True if train_only else train, f.loc)
+            return x
+        # a train-only head (Inception's AuxLogits) may not fit inputs the eval network takes:
+        count, names = len(self.nodes), dict(self.names)  # its error waits for --aux
+        try:
+            self.seq(f["body"], x, inner, env, True, f.loc)
+        except CnnCostError as exc:
+            del self.nodes[count:]
+            self.names = names
+            exc.message = (f"train-only side branch {inner.prefix[:-1]!r} (built with --aux) "
+                           f"does not fit this input: {exc.message}")
+            self.side_errors.append(exc)
         return x
 
     def _merge(self, how: Any, inputs: list[int], scope: _Scope, name: str | None, loc: Loc,
@@ -275,8 +275,8 @@ class Builder:
 
     def _c_parallel(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
                     env: dict[str, Any], train: bool) -> int:
-        f = self._fields(value, loc, "parallel", ("branches", "merge", "inplace", "flat"),
-                         ("branches", "merge"))
+        f = self._fields(value, loc, "parallel", ("branches", "merge", "inplace", "flat",
+                                                  "merge_name"), ("branches", "merge"))
         branches = f["branches"]
         flat = f.get("flat", False)  # branches continue the enclosing scope (torchvision's Fire)
         if not isinstance(flat, bool):
@@ -298,7 +298,8 @@ class Builder:
             raise CnnCostError("'branches' must be a list of layer lists or a mapping", f.loc)
         if len(outs) < 2:
             raise CnnCostError("'parallel' needs at least two branches", f.loc)
-        merge_name = name if label and flat else None
+        merge_name = word(f.get("merge_name"), "'merge_name'", f.loc) or (
+            name if label and flat else None)
         return self._merge(f["merge"], outs, outer, merge_name, f.loc, train,
                            f.get("inplace", False))
 
@@ -306,10 +307,10 @@ class Builder:
                     env: dict[str, Any], train: bool) -> int:
         f = self._fields(value, loc, "residual",
                          ("body", "shortcut", "merge", "stride", "shortcut_bn", "shortcut_name",
-                          "inplace"), ("body",))
+                          "inplace", "merge_name"), ("body",))
         inner = scope.child(scope.name_for(name)) if name else scope
         y = self.seq(f["body"], x, inner, env, train, f.loc)
-        sc_name = _word(f.get("shortcut_name", "downsample"), "'shortcut_name'", f.loc)
+        sc_name = word(f.get("shortcut_name", "downsample"), "'shortcut_name'", f.loc)
         shortcut = f.get("shortcut", "identity")
         merge = f.get("merge", RESIDUAL_MERGE)
         sc_scope = inner.child(inner.prefix + sc_name)
@@ -333,7 +334,8 @@ class Builder:
                                f.loc)
         first = merge in MERGES and OPS[merge].shortcut_first
         inputs = [s, y] if first else [y, s]
-        return self._merge(merge, inputs, inner, None, f.loc, train, f.get("inplace", False))
+        return self._merge(merge, inputs, inner, word(f.get("merge_name"), "'merge_name'", f.loc),
+                           f.loc, train, f.get("inplace", False))
 
     @staticmethod
     def _same(a: Shape, b: Shape) -> bool:
@@ -362,6 +364,7 @@ def build(spec: Spec, sets: dict[str, Any] | None = None,
         for n in graph.nodes
     ))
     graph.input_shape, graph.output, graph.symbolic, graph.env = shape, out, is_sym, env
+    graph.side_errors = tuple(builder.side_errors)
     return graph
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import CnnCostError, Loc, suggest
+from ..errors import CnnCostError, Loc, control_chars, printable, suggest
 from .yamlio import LList, LMap
 
 TOP_KEYS = ("cnncost", "name", "title", "family", "origin", "source", "notes", "input", "symbols",
@@ -72,6 +72,11 @@ def _text(raw: LMap, key: str, file: str, default: str = "") -> str:
     value = raw.get(key, default)
     if not isinstance(value, str):
         raise CnnCostError(f"{key!r} must be text", raw.key_locs.get(key, raw.loc))
+    if key in ("name", "title") and key in raw and control_chars(value):
+        raise CnnCostError(f"{key!r} must not hold control characters (NUL, ESC, newlines), got "
+                           f"'{printable(value)}'"[:160], raw.key_locs.get(key, raw.loc))
+    if key == "name" and key not in raw:
+        value = printable(value)
     return value
 
 
@@ -162,7 +167,8 @@ def parse_spec(raw: Any, file: str, variant: str | None = None) -> Spec:
         input=_input(raw.get("input"), raw.key_locs.get("input", raw.loc)),
         symbols=_symbols(_mapping(raw, "symbols")), params=dict(_mapping(raw, "params")),
         blocks=dict(blocks), layers=layers, variants=tuple(str(v) for v in variants),
-        locs={"input": raw.key_locs.get("input", raw.loc), "params": raw.loc},
+        locs={"input": raw.key_locs.get("input", raw.loc), "params": raw.loc,
+              "symbols": raw.key_locs.get("symbols", raw.loc)},
         not_counted=_not_counted(raw),
         family=_text(raw, "family", file, Path(file).stem),
     )

@@ -135,10 +135,18 @@ def _number(raw: LMap, key: str) -> Any:
         else:
             number = None
         if number is not None and number.is_finite():
+            exponent = number.as_tuple().exponent
+            if not (-MAX_EXPONENT <= exponent <= MAX_EXPONENT and (
+                    not number or -MAX_EXPONENT <= number.adjusted() <= MAX_EXPONENT)):
+                raise _err(f"{key!r} is out of range (printed numbers stay within "
+                           f"10**-{MAX_EXPONENT} .. 10**{MAX_EXPONENT})", raw, key)
             return number
     except InvalidOperation:
         pass
     raise _err(f"{key!r} must be a number (as printed, finite), got {value!r}", raw, key)
+
+
+MAX_EXPONENT = 64  # decimal exponents of printed ledger numbers (1e999999999 would hang)
 
 
 def _half_ulp(value: Any) -> Fraction:
@@ -163,6 +171,11 @@ def _selection(raw: LMap, what: str, model_optional: bool = False) -> Selection:
     for key in ("input", "from", "until", "dtype"):
         if key in raw and not isinstance(raw[key], str):
             raise _err(f"{key!r} of {what} must be text", raw, key)
+    from ..analysis.report import DTYPE_BYTES
+
+    if raw.get("dtype", "fp32") not in DTYPE_BYTES:
+        raise _err(f"unknown dtype {raw['dtype']!r} of {what}; choose one of "
+                   + ", ".join(DTYPE_BYTES), raw, "dtype")
     train = raw.get("train", False)
     if not isinstance(train, bool):
         raise _err(f"'train' of {what} must be true or false", raw, "train")

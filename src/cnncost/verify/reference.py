@@ -165,7 +165,7 @@ def run(graph: Graph, weights: Weights, x: np.ndarray, train: bool = False,
     if tuple(x.shape[1:]) != tuple(graph.input_shape):
         raise CnnCostError(f"input batch {x.shape} does not match the graph input "
                            f"{graph.input_shape}")
-    nodes = [n for n in graph.nodes[1:] if train or not n.train_only]
+    nodes = graph.nodes_for(train)[1:]
     last = _last_uses(nodes)
     values: dict[int, np.ndarray] = {0: x}
     checks: list[LayerCheck] = []
@@ -195,6 +195,44 @@ def run(graph: Graph, weights: Weights, x: np.ndarray, train: bool = False,
         progress(len(nodes), len(nodes), "")
     output = values.get(graph.output) if error is None else None
     return Verification(graph.name, tuple(graph.input_shape), batch, checks, output, error)
+
+
+def memory_estimate(graph: Graph, batch: int, train: bool = False, itemsize: int = 8) -> int:
+    """Bytes a reference run needs, from the analysis: weights, the input and the peak of the live
+    activations at ``batch`` (the run frees each value after its last reader), twice over for the
+    temporaries of the forward rules. Refused above ``--max-memory`` before anything is allocated."""
+    _numeric(graph)
+    nodes = graph.nodes_for(train)
+    weights = sum(int(n.params) + int(n.buffers) for n in nodes)
+    last = _last_uses(nodes[1:])
+    live = peak = int(nodes[0].elements)
+    for node in nodes[1:]:
+        live += int(node.elements)
+        peak = max(peak, live)
+        live -= sum(int(graph.nodes[i].elements) for i in set(node.inputs)
+                    if last.get(i) == node.index and i != graph.output)
+    return itemsize * (weights + 2 * batch * peak)
+
+
+def default_max_memory() -> int:
+    """Half the machine's physical memory (8 GiB where it cannot be read)."""
+    import os
+
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30
+
+
+def check_memory(graph: Graph, batch: int, train: bool, limit: int | None) -> None:
+    """Refuse a reference run whose estimated float64 memory is over ``limit`` bytes."""
+    limit = default_max_memory() if limit is None else limit
+    need = memory_estimate(graph, batch, train)
+    if need > limit:
+        raise CnnCostError(f"verify would need about {need / 2**30:,.1f} GiB (float64 weights, "
+                           f"input and live activations at batch {batch}), over the limit of "
+                           f"{limit / 2**30:,.1f} GiB; use a smaller --batch or --input, or raise "
+                           "--max-memory")
 
 
 def verify(graph: Graph, batch: int = 1, seed: int = 0, train: bool = False,

@@ -56,7 +56,12 @@ def torch_model(graph: Graph, seed: int) -> Any:
     elif "kwargs" not in params and "num_classes" not in params:
         kwargs.pop("num_classes", None)
     torch.manual_seed(seed)
-    model = _fast_build(builder, kwargs) or builder(**kwargs).double()
+    try:
+        model = _fast_build(builder, kwargs) or builder(**kwargs).double()
+    except Exception as exc:  # noqa: BLE001 - torchvision refusing these settings
+        raise CnnCostError(f"--torch: torchvision's {name} cannot be built with {kwargs}: "
+                           f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")\
+            from None
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for mod in model.modules():
@@ -96,8 +101,8 @@ def _fast_build(builder: Any, kwargs: dict[str, Any]) -> Any:
     try:
         with torch.device("meta"):
             model = builder(**kwargs)
-    except NotImplementedError:  # a builder that reads tensor values (RegNet's widths)
-        return None
+    except Exception:  # noqa: BLE001 - any builder that cannot run on meta (reads tensor
+        return None   # values, like RegNet's widths): the caller builds normally
     model = model.to(torch.float64).to_empty(device="cpu")
     for mod in model.modules():
         if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm):
@@ -137,9 +142,9 @@ def compare_shapes(graph: Graph, state: dict[str, Any]) -> list[str]:
 def verify_torch(graph: Graph, batch: int = 1, seed: int = 0, train: bool = False,
                  progress: Progress | None = None) -> Verification:
     """The reference run on torchvision's weights, plus the parameter-shape and logit checks."""
+    model = torch_model(graph, seed)  # first: a clear error when torch is missing
     import torch
 
-    model = torch_model(graph, seed)
     state = model.state_dict()
     problems = compare_shapes(graph, state)
     weights: dict[int, dict[str, np.ndarray]] = {}
@@ -150,6 +155,10 @@ def verify_torch(graph: Graph, batch: int = 1, seed: int = 0, train: bool = Fals
             if t is not None and tuple(t.shape) == tuple(shape):
                 tensors[key] = t.detach().numpy()  # shares memory; nothing writes to it
         weights[node.index] = tensors
+    if problems:  # the tensors do not map: run the reference on its own weights, report them
+        from .reference import random_weights
+
+        weights = random_weights(graph, seed, np.float64, train)
     x = random_input(graph, batch, seed, np.float64)
     result = run(graph, weights, x, train, progress)
     info: dict[str, Any] = {"model": f"torchvision.models.{graph.spec.name}",
