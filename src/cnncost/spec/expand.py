@@ -18,7 +18,7 @@ from ..ops import OPS, REQUIRED, Op
 from .bindings import environment
 from ..graph import Graph, Node
 from .schema import Spec
-from .yamlio import LList, LMap
+from .marked import LList, LMap
 
 MAX_NODES = 100_000
 CONSTRUCTS = ("repeat", "for", "seq", "parallel", "residual", "side")
