@@ -19,6 +19,7 @@ from .bindings import environment
 from ..graph import Graph, Node
 from .schema import Spec
 from .marked import LList, LMap
+from .reuse import Expansions
 
 MAX_NODES = 100_000
 CONSTRUCTS = ("repeat", "for", "seq", "parallel", "residual", "side")
@@ -223,9 +224,11 @@ class Builder:
         inner_env = {**self.globals, **bound}
         inline = block.get("inline", False)
         inner = scope if inline else scope.child(scope.name_for(name))
+        key = None if inline else self.reuse.key(block_name, bound, shape, train)
         self.stack.append(block_name)
-        try:
-            return self.seq(block["body"], x, inner, inner_env, train, loc)
+        try:  # the same block, arguments and shape give the same layers: reused (reuse.py)
+            return self.reuse.run(key, self.nodes, self._append, x, inner.prefix,
+                                  lambda: self.seq(block["body"], x, inner, inner_env, train, loc))
         finally:
             self.stack.pop()
 
@@ -370,7 +373,7 @@ class Builder:
 
     # ---- entry -----------------------------------------------------------------------------
     def run(self, input_shape: Shape, env: dict[str, Any]) -> int:
-        self.globals = env
+        self.globals, self.reuse = env, Expansions()
         self.nodes.append(Node(0, "input", "input", None, {}, (), input_shape, allocates=True))
         return self.seq(self.spec.layers, 0, _Scope(""), env, False, self.spec.layers.loc)
 

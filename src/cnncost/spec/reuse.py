@@ -1,0 +1,98 @@
+"""Reusing a block's expansion within one build.
+
+A block's layers depend only on the block, its bound arguments, the shape it is applied to and
+whether it sits in a training-only side branch (the spec's globals are fixed for a build). So
+the second ``bottleneck`` call with the same arguments on the same shape copies the first
+call's nodes (renamed under its own prefix, inputs re-pointed) instead of walking the body and
+applying every op rule again: ResNet-152 repeats one bottleneck 35 times in ``layer3``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..graph import Node
+
+
+_PLAIN = (int, str, float, bool)
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable key for a bound value that also tells 1, 1.0 and True apart."""
+    if type(value) in _PLAIN:
+        return (type(value), value)
+    if isinstance(value, (list, tuple)):
+        return (type(value), tuple(_frozen(v) for v in value))
+    hash(value)  # TypeError for anything unhashable: that call is not reused
+    return (type(value), value)
+
+
+class _Template:
+    """Nodes of one expansion: names relative to the block's prefix, inputs relative to its
+    first node (-1: the block's input)."""
+
+    __slots__ = ("nodes", "names", "inputs", "out")
+
+    def __init__(self, nodes: list[Node], names: list[str], inputs: list[tuple[int, ...]],
+                 out: int):
+        self.nodes, self.names, self.inputs, self.out = nodes, names, inputs, out
+
+
+class Expansions:
+    """Recorded block expansions of one build, by (block, arguments, input shape, train)."""
+
+    def __init__(self) -> None:
+        self.done: dict[Any, _Template] = {}
+
+    def key(self, block: str, bound: dict[str, Any], shape: Any, train: bool) -> Any:
+        """The reuse key of a call, or None when a value cannot be keyed."""
+        try:
+            args = tuple((k, _frozen(v)) for k, v in sorted(bound.items()))
+            dims = tuple(shape) if all(type(d) is int for d in shape) else _frozen(tuple(shape))
+            return (block, args, dims, train)
+        except TypeError:
+            return None
+
+    def __contains__(self, key: Any) -> bool:
+        return key is not None and key in self.done
+
+    def run(self, key: Any, nodes: list[Node], append: Any, x: int, prefix: str,
+            expand: Any) -> int:
+        """The output node of a block call on node ``x``: a copy of the recorded expansion for
+        ``key``, else ``expand()`` (walking the body), recorded for the next call."""
+        if key in self:
+            return self.replay(key, append, len(nodes), x, prefix)
+        start = len(nodes)
+        out = expand()
+        self.record(key, nodes, start, x, out, prefix)
+        return out
+
+    def record(self, key: Any, nodes: list[Node], start: int, x: int, out: int,
+               prefix: str) -> None:
+        """Remember ``nodes[start:]``, made by one call on input node ``x`` ending at ``out``."""
+        if key is None:
+            return
+        made = nodes[start:]
+
+        def rel(i: int) -> int | None:
+            return -1 if i == x else (i - start if i >= start else None)
+
+        inputs = [tuple(rel(i) for i in n.inputs) for n in made]
+        if any(n.name[:len(prefix)] != prefix for n in made) or rel(out) is None or any(
+                None in ins for ins in inputs):
+            return  # not self-contained (never the case for today's constructs): no reuse
+        self.done[key] = _Template(made, [n.name[len(prefix):] for n in made], inputs, rel(out))
+
+    def replay(self, key: Any, append: Any, count: int, x: int, prefix: str) -> int:
+        """Append a copy of the expansion ``key`` on input ``x`` under ``prefix`` through
+        ``append`` (the builder's, which keeps the node limit); ``count`` is the number of nodes
+        so far. Returns the output node's index."""
+        t = self.done[key]
+        base = count
+        for n, name, ins in zip(t.nodes, t.names, t.inputs):
+            append(Node(count, prefix + name, n.type, n.op, dict(n.args),
+                        tuple([x if i < 0 else base + i for i in ins]), n.shape, n.train_only,
+                        n.loc, dict(n.param_shapes), dict(n.buffer_shapes), n.macs, n.other_ops,
+                        n.allocates))
+            count += 1
+        return x if t.out < 0 else base + t.out
