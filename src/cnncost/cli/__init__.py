@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         from .dispatch import command_for
 
         result = command_for(args).main(args=args, prog_name="cnncost", standalone_mode=False)
+        if result == 130:  # typer's answer to Ctrl-C inside a command (its Exit(130))
+            print("cnncost: interrupted", file=sys.stderr)
         return result if isinstance(result, int) else 0
     except CnnCostError as exc:
         if debug:
