@@ -126,14 +126,15 @@ def test_the_zoo_index_is_rebuilt_when_a_spec_changes(home, tmp_path, monkeypatc
     zoo._zoo_index.cache_clear()
     index = zoo._cached_index()
     assert index["vgg16"] == ["vgg.yaml", "vgg16"] and "resnet50" not in index
-    assert (home / "zoo-index.json").is_file()
+    index_file = home / cache.index_name(specs)
+    assert index_file.is_file()
     text = (specs / "alexnet.yaml").read_text(encoding="utf-8")
     assert "\nvariants:" not in text
     (specs / "alexnet.yaml").write_text(text + "\nvariants:\n  alexnet_tiny: {}\n",
                                         encoding="utf-8")
     zoo._zoo_index.cache_clear()
     assert zoo._cached_index()["alexnet_tiny"] == ["alexnet.yaml", "alexnet_tiny"]
-    (home / "zoo-index.json").write_text('{"key": 7')  # corrupt: rebuilt, not fatal
+    index_file.write_text('{"key": 7')  # corrupt: rebuilt, not fatal
     zoo._zoo_index.cache_clear()
     assert zoo._cached_index()["alexnet_tiny"] == ["alexnet.yaml", "alexnet_tiny"]
     zoo._zoo_index.cache_clear()

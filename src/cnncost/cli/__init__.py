@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from typing import Any
 
 from . import app as _app_module  # the typer app; command modules register on it when imported
 
@@ -12,7 +13,7 @@ from . import app as _app_module  # the typer app; command modules register on i
 del globals()["app"]  # the submodule's name, bound by the import above
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name == "app":
         import importlib
 

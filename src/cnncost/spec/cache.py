@@ -135,6 +135,12 @@ def _decode_float(doc: dict) -> LFloat:
     return out
 
 
+def index_name(folder: Path) -> str:
+    """The cache file of the zoo index of the bundled specs in ``folder``."""
+    digest = blake2b(str(folder).encode("utf-8", "surrogatepass"), digest_size=12)
+    return f"zoo-index-{digest.hexdigest()}.json"
+
+
 def _entry_name(path: Path, shown: str) -> str:
     digest = blake2b(f"{path}\0{shown}".encode("utf-8", "surrogatepass"), digest_size=12)
     return f"spec-{digest.hexdigest()}.json"

@@ -63,7 +63,7 @@ def zoo_entry(name: str) -> tuple[Path, str] | None:
 
 
 def _cached_index() -> dict[str, list[str]] | None:
-    """Model name -> [file name, variant] from the cache's ``zoo-index.json``, rebuilt when any
+    """Model name -> [file name, variant] from the cache's zoo index file, rebuilt when any
     bundled file's (mtime_ns, size) changed or a file came or went; None when there is no cache
     to keep it in (then finding a model scans the files' text instead)."""
     from . import cache
@@ -76,7 +76,8 @@ def _cached_index() -> dict[str, list[str]] | None:
                 st = e.stat()
                 stamps[e.name] = [st.st_mtime_ns, st.st_size]
     key = [cache.VERSION, str(folder), stamps]
-    doc = cache.read_json("zoo-index.json")
+    name = cache.index_name(folder)  # one file per installed zoo: installs do not overwrite
+    doc = cache.read_json(name)
     if isinstance(doc, dict) and doc.get("key") == key and isinstance(doc.get("models"), dict):
         models = doc["models"]
         if all(isinstance(v, list) and len(v) == 2 and v[0] in stamps for v in models.values()):
@@ -84,7 +85,7 @@ def _cached_index() -> dict[str, list[str]] | None:
     if cache.cache_dir() is None:
         return None
     models = {name: [path.name, variant] for name, (path, variant) in _zoo_index().items()}
-    return models if cache.write_json("zoo-index.json", {"key": key, "models": models}) else None
+    return models if cache.write_json(name, {"key": key, "models": models}) else None
 
 
 def model_names() -> list[str]:
