@@ -35,6 +35,8 @@ import peers  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 ROWS: list[dict[str, Any]] = []
 ENV: dict[str, str] = {}
+BASELINE = " (baseline)"  # commands so labelled run with --baseline's source on PYTHONPATH
+BASELINE_ENV: dict[str, str] = {}
 
 
 def cnncost_cmd() -> list[str]:
@@ -67,7 +69,7 @@ def rounds(cmds: dict[str, list[str]], n: int, env: dict[str, str] | None = None
     runs: dict[str, list[dict[str, Any]]] = {k: [] for k in cmds}
     for i in range(n + 1):
         for label, cmd in cmds.items():
-            r = once(cmd, env)
+            r = once(cmd, BASELINE_ENV) if label.endswith(BASELINE) else once(cmd, env)
             if i:
                 runs[label].append(r)
     return {label: {"wall": [r["wall"] for r in rs], "cpu": [r["cpu"] for r in rs],
@@ -92,13 +94,21 @@ def record(what: str, r: dict[str, Any] | None = None, note: str = "", *, second
 
 def bench_cold(n: int) -> dict[str, Any]:
     cmd = cnncost_cmd()
-    res = rounds({"python": [sys.executable, "-c", "pass"],
-                  "report": [*cmd, "report", "resnet152"]}, n)
+    cmds = {"python": [sys.executable, "-c", "pass"], "report": [*cmd, "report", "resnet152"]}
+    if BASELINE_ENV:
+        cmds["report" + BASELINE] = [sys.executable, "-c", "from cnncost.cli import run; run()",
+                                     "report", "resnet152"]
+    res = rounds(cmds, n)
     q = ratio(res["report"], res["python"])
     record("python -c pass (the floor)", res["python"])
     record("cnncost report resnet152", res["report"], "cold process, spec cache warm",
            ratio_to=("python -c pass", q, ratio(res["report"], res["python"], "cpu")),
            target="<= 12x python", met=q <= 12)
+    if BASELINE_ENV:
+        b = res["report" + BASELINE]
+        record("cnncost report resnet152" + BASELINE, b, f"from {BASELINE_ENV['PYTHONPATH']}",
+               ratio_to=("python -c pass", ratio(b, res["python"]), ratio(b, res["python"],
+                                                                          "cpu")))
     return res
 
 
@@ -158,6 +168,13 @@ def bench_in_process(n: int) -> None:
                          f"{statistics.median(r[1] for r in runs) * 1e3:.1f} ms; import cnncost "
                          f"{statistics.median(r[0] for r in runs) * 1e3:.1f} ms; sympy "
                          f"imported: {runs[0][5]}"})
+    if BASELINE_ENV:
+        base = [json.loads(once([sys.executable, "-c", IN_PROCESS.format(n=50)],
+                                BASELINE_ENV)["out"]) for _ in range(n)]
+        ROWS.append({"what": 'analyze("resnet152"), in-process' + BASELINE,
+                     "seconds": statistics.median(r[2] for r in base),
+                     "cpu": statistics.median(r[4] for r in base), "rss": None, "ratio": None,
+                     "target": "", "met": None, "note": "the same measurement, baseline source"})
     sym = [json.loads(once([sys.executable, "-c", SYMBOLIC], ENV)["out"]) for _ in range(n)]
     wall, cpu = (statistics.median(s[i] for s in sym) for i in (0, 1))
     ROWS.append({"what": 'analyze("resnet152", input="3xHxW"), first call', "seconds": wall,
@@ -241,11 +258,15 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="2 rounds, no torch")
     ap.add_argument("--no-torch", action="store_true", help="skip the torch counters")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    ap.add_argument("--baseline", type=Path, help="a source folder (e.g. another checkout's "
+                    "src/) to measure beside this one: cold report and in-process rows")
     args = ap.parse_args()
     n = 2 if args.quick else args.rounds
     ENV.update(os.environ)
     ENV.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode cached, as a pip install has it
     ENV.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "cnncost-bench-pyc"))
+    if args.baseline:
+        BASELINE_ENV.update(ENV, PYTHONPATH=str(args.baseline.resolve()))
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}", flush=True)
     bench_cold(n)
     bench_in_process(n)

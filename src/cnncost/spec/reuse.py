@@ -42,7 +42,7 @@ class Expansions:
     """Recorded block expansions of one build, by (block, arguments, input shape, train)."""
 
     def __init__(self) -> None:
-        self.done: dict[Any, _Template] = {}
+        self.done: dict[Any, Any] = {}  # key -> where its nodes lie, its _Template, or None
 
     def key(self, block: str, bound: dict[str, Any], shape: Any, train: bool) -> Any:
         """The reuse key of a call, or None when a value cannot be keyed."""
@@ -61,33 +61,40 @@ class Expansions:
         """The output node of a block call on node ``x``: a copy of the recorded expansion for
         ``key``, else ``expand()`` (walking the body), recorded for the next call."""
         if key in self:
-            return self.replay(key, append, len(nodes), x, prefix)
+            template = self._template(key)
+            if template is not None:
+                return self.replay(template, append, len(nodes), x, prefix)
         start = len(nodes)
         out = expand()
-        self.record(key, nodes, start, x, out, prefix)
+        if key is not None and key not in self.done:  # where the nodes lie: made a template
+            self.done[key] = (nodes, start, len(nodes), x, out, prefix)  # on the first reuse
         return out
 
-    def record(self, key: Any, nodes: list[Node], start: int, x: int, out: int,
-               prefix: str) -> None:
-        """Remember ``nodes[start:]``, made by one call on input node ``x`` ending at ``out``."""
-        if key is None:
-            return
-        made = nodes[start:]
+    def _template(self, key: Any) -> _Template | None:
+        """The recorded call ``key`` as a template (built once), or None when its nodes are not
+        self-contained (never the case for today's constructs): then it is expanded again."""
+        entry = self.done[key]
+        if not isinstance(entry, tuple):
+            return entry
+        nodes, start, stop, x, out, prefix = entry
+        made = nodes[start:stop]
 
         def rel(i: int) -> int | None:
-            return -1 if i == x else (i - start if i >= start else None)
+            return -1 if i == x else (i - start if start <= i < stop else None)
 
         inputs = [tuple(rel(i) for i in n.inputs) for n in made]
         if any(n.name[:len(prefix)] != prefix for n in made) or rel(out) is None or any(
                 None in ins for ins in inputs):
-            return  # not self-contained (never the case for today's constructs): no reuse
-        self.done[key] = _Template(made, [n.name[len(prefix):] for n in made], inputs, rel(out))
+            self.done[key] = None
+            return None
+        t = self.done[key] = _Template(made, [n.name[len(prefix):] for n in made], inputs,
+                                       rel(out))
+        return t
 
-    def replay(self, key: Any, append: Any, count: int, x: int, prefix: str) -> int:
-        """Append a copy of the expansion ``key`` on input ``x`` under ``prefix`` through
+    def replay(self, t: _Template, append: Any, count: int, x: int, prefix: str) -> int:
+        """Append a copy of the expansion ``t`` on input ``x`` under ``prefix`` through
         ``append`` (the builder's, which keeps the node limit); ``count`` is the number of nodes
         so far. Returns the output node's index."""
-        t = self.done[key]
         base = count
         for n, name, ins in zip(t.nodes, t.names, t.inputs):
             append(Node(count, prefix + name, n.type, n.op, dict(n.args),
