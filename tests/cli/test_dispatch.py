@@ -84,3 +84,14 @@ def test_a_warm_numeric_report_imports_no_pydantic_and_no_yaml():
     first, second = (json.loads(r.stdout.strip().splitlines()[-1]) for r in runs)
     assert first[:2] == [0, True] and "pydantic" not in first[2]
     assert second == [0, True, []]
+
+
+def test_embed_in_a_fresh_process_runs_other_commands(tmp_path):
+    """`cnncost embed` loads only its own module, yet the blocks it runs are other commands."""
+    page = tmp_path / "page.md"
+    page.write_text("<!-- cnncost: report alexnet --until features.0 -f markdown -->\n"
+                    "<!-- /cnncost -->\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", "from cnncost.cli import run; run()", "embed",
+                           str(page)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "| features.0 | conv" in page.read_text(encoding="utf-8").replace("  ", " ")
