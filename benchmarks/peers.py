@@ -73,10 +73,10 @@ def script(tool: str, name: str = "resnet152") -> str:
 
 def onnx_hook() -> str | None:
     """Why the ONNX comparison cannot run here, or None when it can: it needs ``.onnx``
-    support in cnncost (the importer work adds ``cnncost.importers.onnx``), onnx-tool, and
-    torch to export the file. The run itself is :func:`onnx_commands`."""
-    if not have("cnncost.importers") or not have("cnncost.importers.onnx"):
-        return "skipped: this branch has no .onnx support (cnncost.importers.onnx)"
+    support in cnncost (``cnncost.importers.from_onnx``), onnx-tool, and torch to export the
+    file. The run itself is :func:`onnx_commands` (``benchmarks/import_onnx.py`` has more)."""
+    if not have("cnncost.importers"):
+        return "skipped: this branch has no .onnx support (cnncost.importers)"
     if not (have("onnx_tool") and have("torch") and have("torchvision")):
         return "skipped: onnx-tool, torch or torchvision is not installed"
     return None
@@ -84,14 +84,16 @@ def onnx_hook() -> str | None:
 
 EXPORT = """
 import sys, torch, torchvision
-torch.onnx.export(torchvision.models.resnet50().eval(), torch.zeros(1, 3, 224, 224), sys.argv[1],
-                  dynamo=False, do_constant_folding=True)
+torch.onnx.export(torchvision.models.resnet50().eval(), (torch.zeros(1, 3, 224, 224),),
+                  sys.argv[1], dynamo=False, input_names=["x"])
 """
 
 ONNX_TOOL = """
 import sys, onnx_tool
-onnx_tool.model_profile(sys.argv[1], dynamic_shapes={'input.1': onnx_tool.create_ndarray_f32(
-    (1, 3, 224, 224))}, savenode=None, verbose=False)
+m = onnx_tool.Model(sys.argv[1])
+m.graph.shape_infer({"x": onnx_tool.create_ndarray_f32((1, 3, 224, 224))})
+m.graph.profile()
+print(int(m.graph.macs[0]), int(m.graph.params))
 """
 
 

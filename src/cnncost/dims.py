@@ -15,7 +15,94 @@ import math
 from typing import Any
 
 Dim = Any  # int | sympy.Expr
-Shape = tuple  # tuple[Dim, ...], per sample: (C, H, W) or (F,)
+Shape = tuple  # tuple[Dim, ...], per sample: (C, H, W) or (F,); a Permuted when not channels-first
+
+
+class Permuted(tuple):
+    """A per-sample shape stored in a permuted axis order, as torch's ``permute`` leaves it.
+
+    The dims are in stored (torch) order; ``order[i]`` is the channels-first axis at position
+    ``i`` (0 = channels). Plain tuples are channels-first, the common case, so ops and the hot
+    path never see this type unless a spec permutes. Never equal to a plain tuple of the same
+    dims (the rule memo and merges must tell the layouts apart).
+
+    >>> last = permute((96, 56, 48), (0, 2, 3, 1))
+    >>> last, channels(last), layout_name(last)
+    (Permuted((56, 48, 96), order=(1, 2, 0)), 96, 'channels_last')
+    >>> permute(last, (0, 3, 1, 2)) == (96, 56, 48)
+    True
+    """
+
+    order: tuple[int, ...]
+
+    def __new__(cls, dims: Any, order: tuple[int, ...]) -> Permuted:
+        self = super().__new__(cls, dims)
+        self.order = tuple(order)
+        return self
+
+    def __getnewargs__(self) -> tuple:
+        return tuple(self), self.order
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Permuted) and self.order == other.order
+                and tuple.__eq__(self, other))
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((tuple(self), self.order))
+
+    def __repr__(self) -> str:
+        return f"Permuted({tuple(self)!r}, order={self.order!r})"
+
+
+def _order(shape: Shape) -> tuple[int, ...]:
+    return shape.order if type(shape) is Permuted else tuple(range(len(shape)))
+
+
+def channels(shape: Shape) -> Dim:
+    """The channel count of a shape in any layout (features of a flat one)."""
+    return shape[0] if type(shape) is not Permuted else shape[shape.order.index(0)]
+
+
+def channel_axis(shape: Shape) -> int:
+    """Position of the channel axis in the stored order (0 when channels-first)."""
+    return 0 if type(shape) is not Permuted else shape.order.index(0)
+
+
+def channels_first(shape: Shape) -> tuple:
+    """The dims in channels-first order (C, H, W), whatever the layout."""
+    if type(shape) is not Permuted:
+        return tuple(shape)
+    out = [None] * len(shape)
+    for pos, axis in enumerate(shape.order):
+        out[axis] = shape[pos]
+    return tuple(out)
+
+
+def relayout(template: Shape, dims: Any) -> Shape:
+    """``dims`` in the layout of ``template`` (an op that keeps its input's axis order)."""
+    return Permuted(dims, template.order) if type(template) is Permuted else tuple(dims)
+
+
+def permute(shape: Shape, dims: tuple[int, ...]) -> Shape:
+    """torch's ``x.permute(dims)`` on a per-sample shape; ``dims`` include the batch axis 0."""
+    perm = [d - 1 for d in dims[1:]]
+    order = _order(shape)
+    new_order = tuple(order[p] for p in perm)
+    out = tuple(shape[p] for p in perm)
+    return out if new_order == tuple(range(len(out))) else Permuted(out, new_order)
+
+
+def layout_name(shape: Shape) -> str:
+    """``channels_first``, ``channels_last`` or ``permuted(1,0,2)`` (stored axis order)."""
+    order = _order(shape)
+    if order == tuple(range(len(order))):
+        return "channels_first"
+    if order == (*range(1, len(order)), 0):
+        return "channels_last"
+    return "permuted(" + ",".join(map(str, order)) + ")"
 
 
 _PLAIN = (int, float, bool, list, tuple, str, type(None))

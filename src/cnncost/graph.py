@@ -45,6 +45,13 @@ class Node:
         """Output elements per sample."""
         return prod(self.shape)
 
+    def state_key(self, tensor: str) -> str:
+        """The torch ``state_dict`` key of one of this node's tensors."""
+        owner = self.name
+        if self.op is not None and self.op.tensors_on_parent:
+            owner = owner.rpartition(".")[0]
+        return f"{owner}.{tensor}" if owner else tensor
+
 
 @dataclass
 class Graph:

@@ -24,7 +24,7 @@ def _without_reuse(monkeypatch, **kwargs):
 @pytest.mark.parametrize("model, input", [
     ("resnet152", None), ("resnet50", "3xHxW"), ("densenet121", None), ("inception_v3", None),
     ("efficientnet_b0", None), ("mobilenet_v3_large", "3x160x192"), ("googlenet", None),
-    ("regnet_y_400mf", None), ("se_resnet50", None),
+    ("regnet_y_400mf", None), ("se_resnet50", None), ("convnext_tiny", None),
 ])
 def test_reused_expansions_equal_a_full_walk(monkeypatch, model, input):
     fresh = _without_reuse(monkeypatch, model=model, input=input)

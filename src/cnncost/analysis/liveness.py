@@ -26,13 +26,16 @@ BLOCK = 512
 #: ops whose autograd node saves its output (the input too when run in place)
 SAVES_RESULT = frozenset({"relu", "sigmoid", "tanh", "softmax", "leaky_relu", "elu"})
 #: ops whose autograd node saves its input
-SAVES_INPUT = frozenset({"conv", "linear", "bn", "maxpool", "avgpool", "gelu"})
+SAVES_INPUT = frozenset({"conv", "linear", "bn", "maxpool", "avgpool", "gelu", "layer_scale"})
 #: in place, these still need their original input for backward, so autograd keeps a clone of it
 SAVES_INPUT_CLONE = frozenset({"relu6", "hardswish", "silu", "hardsigmoid"})
 #: ops that save nothing for backward (sizes only)
-SAVES_NOTHING = frozenset({"add", "concat", "flatten", "chunk", "channel_shuffle", "identity"})
+SAVES_NOTHING = frozenset({"add", "concat", "flatten", "chunk", "channel_shuffle", "identity",
+                           "permute"})
 #: ops whose gradient w.r.t. the input is a view of the output gradient (no new buffer)
-GRAD_ALIAS = frozenset({"add", "concat", "flatten", "identity"})
+GRAD_ALIAS = frozenset({"add", "concat", "flatten", "identity", "permute"})
+#: identity at inference; in training (p > 0) a new output and a saved mask
+TRAIN_ONLY_COPY = frozenset({"dropout", "stochastic_depth"})
 
 
 def _round(n: int) -> int:
@@ -79,7 +82,7 @@ def _elements(shape: tuple) -> int:
 
 
 def _allocates(node: Any, train: bool) -> bool:
-    if node.type == "dropout":
+    if node.type in TRAIN_ONLY_COPY:
         return train and node.args.get("p", 0) > 0
     return node.allocates
 
@@ -174,6 +177,19 @@ def _saved(p: Plan, node: Any) -> list[tuple[Any, Storage | None]]:
         # CUDA's fused native_dropout keeps a bool mask; the CPU path keeps a float noise tensor
         mask = 1 if p.device == "cuda" else p.act_bytes
         return [(("mask", i), Storage(_elements(node.shape) * mask))]
+    if t == "stochastic_depth":
+        if node.args.get("p", 0) <= 0:
+            return []
+        # torchvision: input * noise, noise of shape N×1×1×1 ("row") or 1×1×1×1 ("batch") in
+        # the input's dtype; the product's backward keeps only noise (the input needs no grad)
+        row = node.args.get("mode", "row") == "row"
+        return [(("mask", i), Storage(p.act_bytes if row else 0, 0 if row else p.act_bytes))]
+    if t == "layernorm":
+        # native_layer_norm keeps its input and per-row mean and rstd (fp32: the accumulation
+        # type), one value per normalised row each
+        rows = _elements(node.shape) // node.shape[node.args["pos"]]
+        return [(ins[0], None), (("ln_mean", i), Storage(rows * 4)),
+                (("ln_rstd", i), Storage(rows * 4))]
     if t in SAVES_RESULT:
         return [(p.out[i], None)]
     if t in SAVES_INPUT_CLONE:
@@ -210,7 +226,7 @@ def _saved(p: Plan, node: Any) -> list[tuple[Any, Storage | None]]:
 
 
 _KNOWN = (SAVES_RESULT | SAVES_INPUT | SAVES_INPUT_CLONE | SAVES_NOTHING
-          | {"dropout", "adaptive_avgpool", "gap", "mul", "lrn"})
+          | TRAIN_ONLY_COPY | {"adaptive_avgpool", "gap", "mul", "lrn", "layernorm"})
 
 
 def conv_workspace(p: Plan, i: int, n: int) -> int:

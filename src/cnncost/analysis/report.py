@@ -7,7 +7,7 @@ from typing import Any
 
 from ..cost import Cost
 from ..graph import Graph, Node
-from ..dims import is_symbolic
+from ..dims import Permuted, is_symbolic, layout_name
 from ..errors import CnnCostError, suggest
 
 DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "fp64": 8}
@@ -50,8 +50,11 @@ class Row:
         return self.cost.other_ops
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.type, "output": list(self.output),
-                **self.cost.as_dict()}
+        d = {"name": self.name, "type": self.type, "output": list(self.output),
+             **self.cost.as_dict()}
+        if type(self.output) is Permuted:  # e.g. channels_last: "output" is in torch's order
+            d["layout"] = layout_name(self.output)
+        return d
 
 
 @dataclass
@@ -69,6 +72,10 @@ class Report:
     symbolic: bool
     nodes: list[Node] = field(repr=False, default_factory=list)
     graph: Graph | None = field(repr=False, default=None)
+    #: nodes an import skipped (``--skip-unknown``): their cost is in no row
+    not_counted: tuple[str, ...] = ()
+    #: what an import found worth saying (BN folded by the exporter, ...)
+    import_notes: str = ""
 
     @property
     def layers(self) -> list[Row]:
@@ -82,7 +89,22 @@ class Report:
             "model": self.model, "title": self.title, "source": self.source,
             "input": list(self.input), "batch": self.batch, "dtype": self.dtype,
             "layers": [r.as_dict() for r in self.rows], "totals": self.totals.as_dict(),
+            **self._import_fields(),
         })
+
+    def _import_fields(self) -> dict[str, Any]:
+        imported = self.graph is not None and bool(self.graph.spec.text)
+        if not (imported or self.not_counted):
+            return {}
+        return {"not_counted": list(self.not_counted), "notes": self.import_notes}
+
+    def footer(self) -> list[str]:
+        """Lines a report prints under its totals for an imported model."""
+        lines = [f"note: {self.import_notes}"] if self.import_notes else []
+        if self.not_counted:
+            lines.append(f"not counted ({len(self.not_counted)} nodes skipped, no cost in any "
+                         f"row): " + ", ".join(self.not_counted))
+        return lines
 
     def to_json(self) -> str:
         import json
@@ -167,5 +189,6 @@ def analyze_graph(graph: Graph, batch: Any = 1, dtype: str = "fp32", train: bool
     if depth is not None:
         rows = rollup(rows, depth)
     symbolic = graph.symbolic or is_symbolic(batch)
-    return Report(graph.spec.name, graph.spec.title, graph.spec.source, in_shape, batch, dtype,
-                  rows, totals, symbolic, nodes, graph)
+    spec = graph.spec
+    return Report(spec.name, spec.title, spec.source, in_shape, batch, dtype, rows, totals,
+                  symbolic, nodes, graph, spec.not_counted, spec.notes if spec.text else "")

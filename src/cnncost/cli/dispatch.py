@@ -21,7 +21,7 @@ from .app import app
 #: command name -> the module (in this package) that registers it; others load every module
 COMMAND_MODULES = {"list": "report", "report": "report", "compare": "report", "fit": "fit",
                    "gpus": "fit", "verify": "verify", "check": "check", "sweep": "sweep",
-                   "embed": "embed", "plot": "plot"}
+                   "embed": "embed", "plot": "plot", "import": "importcmd"}
 
 
 def _is_digits(value: str) -> bool:

@@ -9,6 +9,7 @@ import typer
 from .app import app, emit
 from .options import (Aux, AuxAlias, Batch, Depth, Dtype, Exact, Format, From, Input, Only, Set,
                       Symbolic, Until, aux_heads, check_format, split_types)
+from .importcmd import SkipUnknown
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
 
@@ -42,17 +43,19 @@ def list_models(fmt: Format = "table") -> None:
 @app.command()
 def report(
     model: Annotated[str, typer.Argument(
-        help="bundled model name or spec file path; MODEL[FROM:UNTIL] analyzes a slice")],
+        help="bundled model name, spec file or .onnx file; MODEL[FROM:UNTIL] analyzes a slice")],
     input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
     fmt: Format = "table", aux: Aux = False, train: AuxAlias = False, until: Until = None,
     start: From = None, only: Only = None, depth: Depth = None, exact: Exact = False,
-    symbolic: Symbolic = False,
+    symbolic: Symbolic = False, skip_unknown: SkipUnknown = False,
 ) -> None:
     """Per-layer output shapes, params, MACs and activation memory, with totals."""
     from ..api import analyze
     from ..render.report import render_report
+    from ..spec.zoo import set_skip_unknown
 
     check_format(fmt, FORMATS)
+    set_skip_unknown(skip_unknown)
     r = analyze(model, input=input, batch=batch, dtype=dtype, set=set, train=aux_heads(aux, train),
                 start=start, until=until, only=split_types(only), depth=depth, symbolic=symbolic)
     emit(render_report(r, fmt, exact))
@@ -65,12 +68,15 @@ def compare(
     input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
     fmt: Format = "table", aux: Aux = False, train: AuxAlias = False, until: Until = None,
     start: From = None, only: Only = None, exact: Exact = False, symbolic: Symbolic = False,
+    skip_unknown: SkipUnknown = False,
 ) -> None:
     """Totals of several models side by side, with ratios to the first."""
     from ..api import analyze
     from ..render.report import render_compare
+    from ..spec.zoo import set_skip_unknown
 
     check_format(fmt, FORMATS)
+    set_skip_unknown(skip_unknown)
     heads = aux_heads(aux, train)
     reports = [analyze(m, input=input, batch=batch, dtype=dtype, set=set, train=heads,
                        start=start, until=until, only=split_types(only), symbolic=symbolic)

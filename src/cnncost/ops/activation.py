@@ -9,6 +9,7 @@ from .base import Op, need_bool, need_float, numel, register
 
 class _Activation(Op):
     args = {"inplace": None}
+    any_layout = True  # element-wise
     #: elementary operations per element (comparisons, exps, divides, ...)
     cost: ClassVar[int] = 1
 
@@ -108,11 +109,15 @@ class SiLU(_Activation):
 
 @register
 class HardSigmoid(_Activation):
-    name, summary = "hardsigmoid", "relu6(x+3)/6"
+    name, summary = "hardsigmoid", "clip(alpha*x + beta, 0, 1); PyTorch's alpha 1/6, beta 0.5"
+    # ONNX's HardSigmoid defaults are alpha 0.2, beta 0.5: importers always pass them
+    args = {"alpha": 1 / 6, "beta": 0.5, "inplace": None}
     cost = 3
 
     def fn(self, a):
-        return lambda x: _np().clip(x + 3.0, 0.0, 6.0) / 6.0
+        if a["alpha"] == 1 / 6 and a["beta"] == 0.5:  # bit-exact with torch's relu6(x+3)/6
+            return lambda x: _np().clip(x + 3.0, 0.0, 6.0) / 6.0
+        return lambda x: _np().clip(a["alpha"] * x + a["beta"], 0.0, 1.0)
 
 
 @register
@@ -130,8 +135,21 @@ class GELU(_Activation):
     cost = 5
 
     def fn(self, a):
-        import math
+        return _gelu
 
-        np = _np()
-        erf = np.vectorize(math.erf, otypes=[np.float64])
-        return lambda x: 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
+
+def _gelu(x: Any) -> Any:
+    """0.5·x·(1 + erf(x/√2)) with the C library's erf (``math.erf``, within an ulp): exact to
+    float64 rounding, not an approximation, so it agrees with torch's kernel to ~1e-16. numpy has
+    no erf; mapping ``math.erf`` over ``tolist()`` chunks takes 1/3 to 2/3 of ``np.vectorize``'s
+    time."""
+    import math
+
+    np = _np()
+    z = np.ascontiguousarray(x, dtype=np.float64).reshape(-1) * (1.0 / math.sqrt(2.0))
+    erf = np.empty_like(z)
+    step = 1 << 16
+    for i in range(0, z.size, step):
+        part = z[i:i + step]
+        erf[i:i + step] = np.fromiter(map(math.erf, part.tolist()), np.float64, part.size)
+    return 0.5 * x * (1.0 + erf.reshape(np.shape(x)))

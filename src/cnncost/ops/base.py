@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..dims import Shape, as_int, is_symbolic, prod
+from ..dims import Permuted, Shape, as_int, is_symbolic, layout_name, prod
 from ..errors import CnnCostError
 
 REQUIRED = object()
@@ -59,6 +59,12 @@ class Op:
     inplace_default: ClassVar[bool] = False
     #: one-line description for docs and ``cnncost ops``
     summary: ClassVar[str] = ""
+    #: takes inputs in any axis order (a :class:`~cnncost.dims.Permuted` shape); the builder
+    #: refuses permuted inputs to every other op
+    any_layout: ClassVar[bool] = False
+    #: its tensors are attributes of the enclosing module, not of a module of its own
+    #: (torchvision's ``CNBlock.layer_scale``): the torch key is ``<parent path>.<tensor name>``
+    tensors_on_parent: ClassVar[bool] = False
 
     # ---- argument handling -------------------------------------------------------------
     def prepare(self, a: dict[str, Any], ins: list[Shape]) -> dict[str, Any]:
@@ -87,8 +93,16 @@ class Op:
             key, hit = None, None
         if hit is not None:
             return hit
+        if not self.any_layout:
+            for s in ins:
+                if type(s) is Permuted:
+                    raise CnnCostError(f"{self.name} needs a channels-first input, got a "
+                                       f"{layout_name(s)} tensor; add a 'permute' before it")
         a = self.prepare(args, ins)
-        out = tuple(as_int(d) for d in self.shape(a, ins))
+        shape = self.shape(a, ins)
+        out = tuple(as_int(d) for d in shape)
+        if type(shape) is Permuted:
+            out = Permuted(out, shape.order)
         result = Applied(a, out, self.param_shapes(a, ins, out), self.buffer_shapes(a, ins, out),
                          self.macs(a, ins, out), self.other_ops(a, ins, out), self.allocates(a))
         if key is not None:

@@ -14,6 +14,7 @@ class Flatten(Op):
     name = "flatten"
     summary = "C×H×W -> C·H·W features (a view: allocates nothing)"
     inplace_default = True
+    any_layout = True
 
     def shape(self, a: dict[str, Any], ins: list) -> tuple:
         return (numel(ins[0]),)
@@ -28,6 +29,7 @@ class Dropout(Op):
     summary = "dropout: identity at inference; keeps a mask in training"
     args = {"p": 0.5}
     inplace_default = True
+    any_layout = True
 
     def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
         p = need_float(a["p"], "p")
@@ -45,6 +47,7 @@ class Identity(Op):
     summary = "passes its input through (stochastic depth at inference, placeholders)"
     args = {"p": 0.0}
     inplace_default = True
+    any_layout = True
 
     def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
         return {"p": need_float(a["p"], "p")}

@@ -154,7 +154,7 @@ def report_table(report: Any, exact: bool = False) -> str:
     lines = [_header_line(report)]
     if report.source:
         lines.append(f"source: {report.source}")
-    lines += ["", body, "", "totals: " + _totals_line(report)]
+    lines += ["", body, "", "totals: " + _totals_line(report), *report.footer()]
     return "\n".join(lines)
 
 
@@ -167,7 +167,7 @@ def report_markdown(report: Any, exact: bool = False) -> str:
     lines = [f"**{_header_line(report)}**", ""]
     if report.source:
         lines += [f"Source: {report.source}", ""]
-    lines += [body, "", "Totals: " + _totals_line(report)]
+    lines += [body, "", "Totals: " + _totals_line(report), *("" + f for f in report.footer())]
     return "\n".join(lines)
 
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..dims import Shape, is_symbolic
+from ..dims import Permuted, Shape, channels_first, is_symbolic
 from ..errors import CnnCostError, Loc, suggest
 from ..expr import evaluate
 from ..ops import OPS, REQUIRED, Op
@@ -65,6 +65,16 @@ def _word(value: Any, what: str, loc: Loc) -> Any:
     if value is not None and (not isinstance(value, str) or not value.isidentifier()):
         raise CnnCostError(f"{what} must be a name like i or downsample, got {value!r}", loc)
     return value
+
+
+def _in_vars(env: dict[str, Any], shape: Shape) -> dict[str, Any]:
+    """The environment plus ``in.c`` (and ``in.h``, ``in.w``) of an input in any layout."""
+    if type(shape) is Permuted:
+        shape = channels_first(shape)
+    local = {**env, "in.c": shape[0]}
+    if len(shape) == 3:
+        local["in.h"], local["in.w"] = shape[1], shape[2]
+    return local
 
 
 class Builder:
@@ -163,10 +173,7 @@ class Builder:
         if not isinstance(value, dict):
             raise CnnCostError(f"arguments of {op.name!r} must be a mapping like "
                                f"{{{next(iter(op.args), 'k')}: ...}}", loc)
-        shape = self.nodes[x].shape
-        local = {**env, "in.c": shape[0]}
-        if len(shape) == 3:
-            local["in.h"], local["in.w"] = shape[1], shape[2]
+        local = _in_vars(env, self.nodes[x].shape)
         args: dict[str, Any] = {}
         for key, raw in value.items():
             canon = op.aliases.get(key, key)
@@ -205,10 +212,7 @@ class Builder:
             value = {}
         if not isinstance(value, dict):
             raise CnnCostError(f"arguments of block {block_name!r} must be a mapping", loc)
-        shape = self.nodes[x].shape
-        local = {**env, "in.c": shape[0]}
-        if len(shape) == 3:
-            local["in.h"], local["in.w"] = shape[1], shape[2]
+        local = _in_vars(env, self.nodes[x].shape)
         bound: dict[str, Any] = {}
         for key, raw in value.items():
             if key not in declared:
@@ -221,14 +225,11 @@ class Builder:
                 if default is None:
                     raise CnnCostError(f"block {block_name!r} needs argument {key!r}", loc)
                 bound[key] = evaluate(default, {**self.globals, **bound})
-        inner_env = {**self.globals, **bound}
         inline = block.get("inline", False)
         inner = scope if inline else scope.child(scope.name_for(name))
-        key = None if inline else self.reuse.key(block_name, bound, shape, train)
         self.stack.append(block_name)
         try:  # the same block, arguments and shape give the same layers: reused (reuse.py)
-            return self.reuse.run(key, self.nodes, self._append, x, inner.prefix,
-                                  lambda: self.seq(block["body"], x, inner, inner_env, train, loc))
+            return self.reuse.run(self, block_name, bound, not inline, x, inner, train, loc)
         finally:
             self.stack.pop()
 

@@ -49,25 +49,30 @@ class Expansions:
         try:
             args = tuple((k, _frozen(v)) for k, v in sorted(bound.items()))
             dims = tuple(shape) if all(type(d) is int for d in shape) else _frozen(tuple(shape))
-            return (block, args, dims, train)
+            return (block, args, dims, getattr(shape, "order", None), train)  # order: Permuted
         except TypeError:
             return None
 
     def __contains__(self, key: Any) -> bool:
         return key is not None and key in self.done
 
-    def run(self, key: Any, nodes: list[Node], append: Any, x: int, prefix: str,
-            expand: Any) -> int:
-        """The output node of a block call on node ``x``: a copy of the recorded expansion for
-        ``key``, else ``expand()`` (walking the body), recorded for the next call."""
+    def run(self, builder: Any, block: str, bound: dict[str, Any], reusable: bool, x: int,
+            scope: Any, train: bool, loc: Any) -> int:
+        """The output node of a call of ``block`` with ``bound`` arguments on node ``x``: a copy
+        of an earlier call's nodes with the same key, else the walk of the block's body in
+        ``scope`` (``builder.seq``), remembered for the next call. Inline blocks, whose layers
+        continue the caller's numbering, are not ``reusable``."""
+        nodes = builder.nodes
+        key = self.key(block, bound, nodes[x].shape, train) if reusable else None
         if key in self:
             template = self._template(key)
             if template is not None:
-                return self.replay(template, append, len(nodes), x, prefix)
+                return self.replay(template, builder._append, len(nodes), x, scope.prefix)
         start = len(nodes)
-        out = expand()
+        out = builder.seq(builder.spec.blocks[block]["body"], x, scope,
+                          {**builder.globals, **bound}, train, loc)
         if key is not None and key not in self.done:  # where the nodes lie: made a template
-            self.done[key] = (nodes, start, len(nodes), x, out, prefix)  # on the first reuse
+            self.done[key] = (nodes, start, len(nodes), x, out, scope.prefix)  # on first reuse
         return out
 
     def _template(self, key: Any) -> _Template | None:

@@ -95,7 +95,15 @@ def model_names() -> list[str]:
 
 def is_path(model: str) -> bool:
     """Whether a MODEL argument names a file rather than a bundled model."""
-    return model.endswith((".yaml", ".yml")) or "/" in model or Path(model).is_file()
+    return model.endswith((".yaml", ".yml", ".onnx")) or "/" in model or Path(model).is_file()
+
+
+SKIP_UNKNOWN = [False]  # set by the CLI's --skip-unknown: imports pass unknown ops through
+
+
+def set_skip_unknown(flag: bool) -> None:
+    """Whether loading an ``.onnx`` MODEL passes unsupported ops through (``--skip-unknown``)."""
+    SKIP_UNKNOWN[0] = bool(flag)
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -120,6 +128,10 @@ def _load_cached(path: Path, shown: str, stamp: tuple[int, int]) -> Any:
 def load_spec(model: str | Path) -> Spec:
     """Load a bundled model by name (``vgg16``) or a spec file by path (``net.yaml``)."""
     text = str(model)
+    if text.lower().endswith(".onnx"):
+        from ..importers import from_onnx
+
+        return from_onnx(text, skip_unknown=SKIP_UNKNOWN[0])
     if isinstance(model, Path) or is_path(text):
         path = Path(text)
         if not path.is_file():

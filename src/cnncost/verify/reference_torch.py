@@ -68,6 +68,9 @@ def torch_model(graph: Graph, seed: int) -> Any:
                 if mod.affine:
                     mod.weight.uniform_(0.5, 1.5, generator=gen)
                     mod.bias.uniform_(-0.1, 0.1, generator=gen)
+            elif isinstance(mod, torch.nn.LayerNorm) and mod.weight is not None:
+                mod.weight.uniform_(0.5, 1.5, generator=gen)
+                mod.bias.uniform_(-0.1, 0.1, generator=gen)
             elif isinstance(mod, (torch.nn.Conv2d, torch.nn.Linear)):
                 # He-uniform (fan-in) keeps the signal alive through 100+ layers; torch's default
                 # (gain sqrt(1/3)) shrinks it ~2.4x per layer until the logits are just the last
@@ -76,6 +79,10 @@ def torch_model(graph: Graph, seed: int) -> Any:
                 mod.weight.uniform_(-bound, bound, generator=gen)
                 if mod.bias is not None:
                     mod.bias.uniform_(-0.1, 0.1, generator=gen)
+            # ConvNeXt starts its layer scale at 1e-6, which would hide every residual branch
+            scale = getattr(mod, "layer_scale", None)
+            if isinstance(scale, torch.nn.Parameter):
+                scale.uniform_(0.5, 1.5, generator=gen)
     return model.eval()
 
 
@@ -99,7 +106,9 @@ def _fast_build(builder: Any, kwargs: dict[str, Any]) -> Any:
             continue
         if isinstance(mod, (torch.nn.Conv2d, torch.nn.Linear)):
             continue
-        if not [*mod.parameters(recurse=False), *mod.buffers(recurse=False)]:
+        own = [name for name, _ in (*mod.named_parameters(recurse=False),
+                                    *mod.named_buffers(recurse=False))]
+        if own in ([], ["layer_scale"]):  # a layer scale is drawn by torch_model
             continue
         if not hasattr(mod, "reset_parameters"):
             return None
@@ -112,7 +121,7 @@ def compare_shapes(graph: Graph, state: dict[str, Any]) -> list[str]:
     spec: dict[str, tuple] = {}
     for node in graph.nodes[1:]:
         for key, shape in {**node.param_shapes, **node.buffer_shapes}.items():
-            spec[f"{node.name}.{key}"] = tuple(int(d) for d in shape)
+            spec[node.state_key(key)] = tuple(int(d) for d in shape)
     theirs = {k: tuple(v.shape) for k, v in state.items() if not k.endswith("num_batches_tracked")}
     problems = []
     for key in sorted(spec.keys() - theirs.keys()):
@@ -137,7 +146,7 @@ def verify_torch(graph: Graph, batch: int = 1, seed: int = 0, train: bool = Fals
     for node in graph.nodes[1:]:
         tensors = {}
         for key, shape in {**node.param_shapes, **node.buffer_shapes}.items():
-            t = state.get(f"{node.name}.{key}")
+            t = state.get(node.state_key(key))
             if t is not None and tuple(t.shape) == tuple(shape):
                 tensors[key] = t.detach().numpy()  # shares memory; nothing writes to it
         weights[node.index] = tensors
