@@ -105,4 +105,4 @@ def onnx_commands(python: str, cnncost: list[str], folder: Path) -> dict[str, li
     if not path.exists():
         subprocess.run([python, "-c", EXPORT, str(path)], check=True, capture_output=True)
     return {"cnncost report resnet50.onnx": [*cnncost, "report", str(path)],
-            "onnx-tool model_profile resnet50.onnx": [python, "-c", ONNX_TOOL, str(path)]}
+            "onnx-tool Model + shape_infer + profile, resnet50.onnx": [python, "-c", ONNX_TOOL, str(path)]}
