@@ -1,399 +1,284 @@
 #!/usr/bin/env python
 """cnncost speed benchmarks, run on demand: ``python benchmarks/run.py [--quick] [--json FILE]``.
 
-Prints one table: cold CLI processes, in-process numeric analysis per zoo model, the whole zoo,
-symbolic analysis, a 1,000-variant ResNet design-space sweep through the Python API, the numpy
-reference pass (when ``cnncost.verify.reference`` exists) and, when torch + fvcore / ptflops are
-installed, the same models through those counters in the same run, with ratios. Times are wall
-clock (``time.perf_counter``); "cpu" is user+sys of a child process. Cold processes report the
-best of ``--repeat`` runs after one untimed warm-up run (the median is in the notes); in-process
-figures are the best of several calls, as ``timeit`` advises (slower runs measure the other
-processes on the machine, not the code).
+Everything is measured as RATIOS within one run: the machine is shared, so absolute times drift
+with the other processes while ratios of commands run side by side hold much better. Cold
+commands run interleaved (one of each per round, ``--rounds`` rounds after an untimed warm-up
+round); each figure is the median over rounds, each ratio the median of the per-round ratios.
+Per child process: wall time, cpu (user+sys) and peak RSS from ``os.wait4``.
 
-Not a unit test: nothing here asserts; the ``target`` column says whether a goal was met.
+Rows: cold ``cnncost report resnet152`` against ``python -c pass`` and against cold torch
+processes counting resnet152 with fvcore / ptflops / thop / torchinfo / FlopCounterMode at one
+torch thread; in-process ``analyze("resnet152")``; the first symbolic call (sympy import
+included) in a fresh process; ``cnncost sweep`` over 1,000 points with 1 and 2 workers; cold
+``report resnet50.onnx`` against onnx-tool where this branch reads ONNX. Not a unit test:
+nothing asserts; the exit code is 1 if a target was missed.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import peers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS: list[dict[str, Any]] = []
-
-TORCH_COUNT = """
-import sys, time
-t0 = time.perf_counter()
-import torch, torchvision
-model = getattr(torchvision.models, {name!r})().eval()
-x = torch.zeros(1, 3, 224, 224)
-if {tool!r} == "fvcore":
-    from fvcore.nn import FlopCountAnalysis
-    a = FlopCountAnalysis(model, x)
-    a.unsupported_ops_warnings(False); a.uncalled_modules_warnings(False)
-    count = a.total()
-else:
-    from ptflops import get_model_complexity_info
-    count, _ = get_model_complexity_info(model, (3, 224, 224), as_strings=False,
-                                         print_per_layer_stat=False, verbose=False)
-print(int(count), sum(p.numel() for p in model.parameters()))
-"""
-
-
-# ---- measuring ---------------------------------------------------------------------------------
+ROWS: list[dict[str, Any]] = []
+ENV: dict[str, str] = {}
+BASELINE = " (baseline)"  # commands so labelled run with --baseline's source on PYTHONPATH
+BASELINE_ENV: dict[str, str] = {}
 
 
 def cnncost_cmd() -> list[str]:
-    """The installed console script next to this interpreter, else the module entry point."""
+    """The console script next to this interpreter, else the module entry point."""
     script = Path(sys.executable).with_name("cnncost")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from cnncost.cli import run; run()"]
+    return [str(script)] if script.exists() else [sys.executable, "-c",
+                                                   "from cnncost.cli import run; run()"]
 
 
-def child_env(bytecode_cache: bool) -> dict[str, str]:
-    """The environment of the cold processes. With ``bytecode_cache`` (the default) compiled
-    bytecode is kept under a temporary folder, as any pip install keeps it next to the sources;
-    without it, the caller's environment is used as is (PYTHONDONTWRITEBYTECODE included)."""
-    env = dict(os.environ)
-    if bytecode_cache:
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "cnncost-bench-pycache")
-    return env
+def once(cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """One child process: wall and cpu seconds, peak RSS (MiB), stdout. The child is reaped
+    with ``os.wait4``, which gives its own rusage (RUSAGE_CHILDREN would mix all children)."""
+    t = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - t
+        out.seek(0), err.seek(0)
+        if proc.returncode:
+            raise RuntimeError(f"{' '.join(cmd)[:200]} failed: {err.read().decode()[-400:]}")
+        return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                "rss": usage.ru_maxrss / 1024, "out": out.read().decode()}
 
 
-ENV: dict[str, str] = dict(os.environ)
+def rounds(cmds: dict[str, list[str]], n: int, env: dict[str, str] | None = None
+           ) -> dict[str, dict[str, Any]]:
+    """Run every command once per round, interleaved, after one untimed warm-up round."""
+    env = env or ENV
+    runs: dict[str, list[dict[str, Any]]] = {k: [] for k in cmds}
+    for i in range(n + 1):
+        for label, cmd in cmds.items():
+            r = once(cmd, BASELINE_ENV) if label.endswith(BASELINE) else once(cmd, env)
+            if i:
+                runs[label].append(r)
+    return {label: {"wall": [r["wall"] for r in rs], "cpu": [r["cpu"] for r in rs],
+                    "rss": statistics.median(r["rss"] for r in rs), "out": rs[-1]["out"]}
+            for label, rs in runs.items()}
 
 
-def cold(cmd: list[str], repeat: int) -> dict[str, Any]:
-    """Run a fresh process ``repeat`` times after one untimed warm-up run: median wall and cpu
-    seconds, min wall, last stdout."""
-    subprocess.run(cmd, capture_output=True, cwd=ROOT, env=ENV)
-    walls, cpus, out = [], [], ""  # cpu: user + sys seconds of the child
-    for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=ENV)
-        walls.append(time.perf_counter() - t)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-        if proc.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed: {proc.stderr.strip()[-500:]}")
-        out = proc.stdout
-    return {"wall": statistics.median(walls), "min": min(walls), "cpu": min(cpus),
-            "stdout": out}
+def ratio(a: dict[str, Any], b: dict[str, Any], key: str = "wall") -> float:
+    """Median over rounds of a/b (the two were measured side by side in each round)."""
+    return statistics.median(x / y for x, y in zip(a[key], b[key]))
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
-    """(wall seconds, cpu seconds of this process, result) of one call."""
+def record(what: str, r: dict[str, Any] | None = None, note: str = "", *, seconds: float | None
+           = None, ratio_to: tuple[str, float, float] | None = None, target: str = "",
+           met: bool | None = None) -> None:
+    """One table row; ``ratio_to`` is (against what, wall ratio, cpu ratio)."""
+    ROWS.append({"what": what, "seconds": seconds if r is None else statistics.median(r["wall"]),
+                 "cpu": None if r is None else statistics.median(r["cpu"]),
+                 "rss": None if r is None else r["rss"], "ratio": ratio_to, "target": target,
+                 "met": met, "note": note})
+
+
+def bench_cold(n: int) -> dict[str, Any]:
+    cmd = cnncost_cmd()
+    cmds = {"python": [sys.executable, "-c", "pass"], "report": [*cmd, "report", "resnet152"]}
+    if BASELINE_ENV:
+        cmds["report" + BASELINE] = [sys.executable, "-c", "from cnncost.cli import run; run()",
+                                     "report", "resnet152"]
+    res = rounds(cmds, n)
+    q = ratio(res["report"], res["python"])
+    record("python -c pass (the floor)", res["python"])
+    record("cnncost report resnet152", res["report"], "cold process, spec cache warm",
+           ratio_to=("python -c pass", q, ratio(res["report"], res["python"], "cpu")),
+           target="<= 12x python", met=q <= 12)
+    if BASELINE_ENV:
+        b = res["report" + BASELINE]
+        record("cnncost report resnet152" + BASELINE, b, f"from {BASELINE_ENV['PYTHONPATH']}",
+               ratio_to=("python -c pass", ratio(b, res["python"]), ratio(b, res["python"],
+                                                                          "cpu")))
+    return res
+
+
+def bench_peers(n: int) -> None:
+    tools = peers.available()
+    if not tools:
+        record("torch counters", note="skipped: torch/torchvision or the counters are missing")
+        return
+    env = {**ENV, **peers.ONE_THREAD}
+    cmds = {"cnncost": [*cnncost_cmd(), "report", "resnet152"]}
+    cmds.update({t: [sys.executable, "-c", peers.script(t)] for t in tools})
+    res = rounds(cmds, n, env)
+    for tool in tools:
+        count, params = map(int, res[tool]["out"].split())
+        q = ratio(res[tool], res["cnncost"])
+        record(f"torch + {tool} on resnet152 (1 thread)", res[tool],
+               f"{peers.MEANS[tool]}: {count:,}; params {params:,}",
+               ratio_to=("cnncost report", q, ratio(res[tool], res["cnncost"], "cpu")),
+               target=">= 35x" if tool == "fvcore" else "", met=q >= 35 if tool == "fvcore"
+               else None)
+
+
+IN_PROCESS = """
+import json, statistics, sys, time
+t = time.perf_counter(); import cnncost; imported = time.perf_counter() - t
+t = time.perf_counter(); cnncost.analyze("resnet152"); first = time.perf_counter() - t
+walls, cpus = [], []
+for _ in range({n}):
     t, c = time.perf_counter(), time.process_time()
-    result = fn()
-    return time.perf_counter() - t, time.process_time() - c, result
+    cnncost.analyze("resnet152")
+    walls.append(time.perf_counter() - t); cpus.append(time.process_time() - c)
+print(json.dumps([imported, first, min(walls), statistics.median(walls), min(cpus),
+                  "sympy" in sys.modules]))
+"""
+
+SYMBOLIC = """
+import json, sys, time
+import cnncost
+before = "sympy" in sys.modules
+t, c = time.perf_counter(), time.process_time()
+r = cnncost.analyze("resnet152", input="3xHxW")
+print(json.dumps([time.perf_counter() - t, time.process_time() - c, before,
+                  str(r.totals.macs)[:60]]))
+"""
 
 
-def warm(fn: Callable[[], Any], repeat: int) -> dict[str, Any]:
-    """The first call and the best of the next ``repeat`` calls (wall and cpu seconds). The
-    best, not the mean, as ``timeit`` advises: slower runs measure other processes."""
-    first, first_cpu, result = timed(fn)
-    walls, cpus = [first], [first_cpu]
-    for _ in range(repeat):
-        wall, cpu, result = timed(fn)
-        walls.append(wall)
-        cpus.append(cpu)
-    best = slice(1, None) if repeat else slice(None)
-    return {"first": first, "first_cpu": first_cpu, "best": min(walls[best]),
-            "cpu": min(cpus[best]), "result": result}
+def bench_in_process(n: int) -> None:
+    """Targets on cpu seconds of the process (its own work), wall beside them: on a machine
+    shared with busy sessions, the scheduler's share, not the code, sets the wall time."""
+    runs = [json.loads(once([sys.executable, "-c", IN_PROCESS.format(n=50)], ENV)["out"])
+            for _ in range(n)]
+    best, cpu = (statistics.median(r[i] for r in runs) for i in (2, 4))
+    ROWS.append({"what": 'analyze("resnet152"), in-process', "seconds": best, "cpu": cpu,
+                 "rss": None, "ratio": None, "target": "<= 2 ms (cpu)", "met": cpu <= 0.002,
+                 "note": f"median over {n} processes of the best of 50 calls; median call "
+                         f"{statistics.median(r[3] for r in runs) * 1e3:.2f} ms; first call "
+                         f"{statistics.median(r[1] for r in runs) * 1e3:.1f} ms; import cnncost "
+                         f"{statistics.median(r[0] for r in runs) * 1e3:.1f} ms; sympy "
+                         f"imported: {runs[0][5]}"})
+    if BASELINE_ENV:
+        base = [json.loads(once([sys.executable, "-c", IN_PROCESS.format(n=50)],
+                                BASELINE_ENV)["out"]) for _ in range(n)]
+        ROWS.append({"what": 'analyze("resnet152"), in-process' + BASELINE,
+                     "seconds": statistics.median(r[2] for r in base),
+                     "cpu": statistics.median(r[4] for r in base), "rss": None, "ratio": None,
+                     "target": "", "met": None, "note": "the same measurement, baseline source"})
+    sym = [json.loads(once([sys.executable, "-c", SYMBOLIC], ENV)["out"]) for _ in range(n)]
+    wall, cpu = (statistics.median(s[i] for s in sym) for i in (0, 1))
+    ROWS.append({"what": 'analyze("resnet152", input="3xHxW"), first call', "seconds": wall,
+                 "cpu": cpu, "rss": None, "ratio": None, "target": "<= 300 ms (cpu)",
+                 "met": cpu <= 0.3, "note": f"fresh process, sympy imported by the call "
+                                            f"(before: {sym[0][2]}); MACs {sym[0][3]}…"})
 
 
-def record(section: str, what: str, seconds: float | None, note: str = "",
-           target: float | None = None, ratio: float | None = None,
-           min_ratio: float | None = None, cpu: float | None = None) -> None:
-    """One table row: wall ``seconds`` and the ``cpu`` seconds of the same run; ``target`` is a
-    limit in seconds, ``ratio`` how many times longer this row took than cnncost doing the same
-    work, ``min_ratio`` the least ratio aimed for."""
-    RESULTS.append({"section": section, "what": what, "seconds": seconds, "cpu": cpu,
-                    "note": note, "target": target, "ratio": ratio, "min_ratio": min_ratio})
+def sweep_axes() -> list[str]:
+    """1,000 ResNet-50-sized points: 10 depth lists x 10 widths x 10 input sizes."""
+    depths = ["[3,4,6,3]", "[2,3,5,2]", "[3,4,5,3]", "[3,4,7,3]", "[2,4,6,2]", "[3,3,6,3]",
+              "[3,5,6,3]", "[4,4,6,3]", "[3,4,6,4]", "[2,2,8,2]"]
+    return ["--set", "depths=" + ",".join(depths),
+            "--set", "width_per_group=" + ",".join(map(str, range(32, 132, 10))),
+            "--input", ",".join(map(str, range(128, 328, 20))), "-f", "csv"]
 
 
-def met(r: dict[str, Any]) -> str | None:
-    """'ok', 'ok on cpu' (the wall time missed on a busy machine, the work itself did not),
-    'MISSED', or None for a row without a target."""
-    if r["seconds"] is None:
-        return None
-    if r["target"] is not None:
-        if r["seconds"] < r["target"]:
-            return "ok"
-        return "ok on cpu" if r["cpu"] is not None and r["cpu"] < r["target"] else "MISSED"
-    if r["min_ratio"] is not None and r["ratio"] is not None:
-        return "ok" if r["ratio"] >= r["min_ratio"] else "MISSED"
-    return None
+def bench_sweep(n: int) -> None:
+    base = [*cnncost_cmd(), "sweep", "resnet50", *sweep_axes()]
+    res = rounds({"w1": [*base, "--workers", "1"], "w2": [*base, "--workers", "2"]}, n)
+    points = len(res["w1"]["out"].strip().splitlines()) - 1
+    same = res["w1"]["out"] == res["w2"]["out"]
+    record(f"cnncost sweep resnet50, {points} points, --workers 1", res["w1"],
+           f"{points / statistics.median(res['w1']['wall']):,.0f} points/s")
+    q = ratio(res["w1"], res["w2"])
+    record(f"cnncost sweep resnet50, {points} points, --workers 2", res["w2"],
+           f"output identical to --workers 1: {same}; cpu is the parent's only",
+           ratio_to=("speed-up over --workers 1", q, float("nan")), target=">= 1.6x",
+           met=q >= 1.6 and same)
+
+
+def bench_onnx(n: int) -> None:
+    why = peers.onnx_hook()
+    if why:
+        record("cnncost report resnet50.onnx vs onnx-tool", note=why)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        cmds = peers.onnx_commands(sys.executable, cnncost_cmd(), Path(folder))
+        res = rounds(cmds, n, {**ENV, **peers.ONE_THREAD})
+    (mine, theirs) = cmds
+    q = ratio(res[theirs], res[mine])
+    record(mine, res[mine])
+    record(theirs, res[theirs], ratio_to=(mine, q, ratio(res[theirs], res[mine], "cpu")),
+           target="> 1x", met=q > 1)
 
 
 def fmt_s(s: float | None) -> str:
     if s is None:
         return "-"
-    return f"{s * 1e3:.2f} ms" if s < 1 else f"{s:.2f} s"
-
-
-# ---- benchmarks ------------------------------------------------------------------------------
-
-
-def bench_cli(repeat: int) -> float:
-    cmd = cnncost_cmd()
-    r = cold([*cmd, "report", "resnet152"], repeat)
-    r = cold([*cmd, "report", "resnet152"], repeat)
-    record("cold CLI", "cnncost report resnet152", r["min"], f"median {fmt_s(r['wall'])}",
-           target=0.5, cpu=r["cpu"])
-    r2 = cold([sys.executable, "-c", "pass"], repeat)
-    record("cold CLI", "python -c pass (interpreter start)", r2["min"], "floor for any CLI",
-           cpu=r2["cpu"])
-    r3 = cold([*cmd, "report", "resnet152", "--input", "3xHxW"], max(1, repeat // 2))
-    record("cold CLI", "cnncost report resnet152 --input 3xHxW", r3["min"],
-           f"symbolic; median {fmt_s(r3['wall'])}", target=2.0, cpu=r3["cpu"])
-    return r["min"]
-
-
-def bench_zoo(repeat: int) -> dict[str, float]:
-    import cnncost
-    from cnncost.spec.zoo import model_names
-
-    names = model_names()
-    per_model: dict[str, float] = {}
-    def zoo() -> None:
-        for name in names:
-            cnncost.analyze(name)
-
-    first = warm(zoo, 1)
-    for name in names:
-        w = warm(lambda n=name: cnncost.analyze(n), repeat)
-        per_model[name] = w["best"]
-        report = w["result"]
-        note = f"{len(report.rows)} layers, {report.totals.macs / 1e9:.3g} GMACs"
-        record("in-process numeric", f"analyze({name!r})", w["best"], note,
-               target=0.010 if name == "resnet152" else None, cpu=w["cpu"])
-    record("in-process numeric", f"whole zoo, first pass ({len(names)} models)", first["first"],
-           "includes reading and checking the YAML files", cpu=first["first_cpu"])
-    record("in-process numeric", f"whole zoo, again ({len(names)} models)", first["best"],
-           cpu=first["cpu"])
-    return per_model
-
-
-def bench_symbolic() -> None:
-    import cnncost
-    from cnncost.spec.zoo import model_names
-
-    for name in ("resnet152", "densenet201"):
-        if name not in model_names():
-            record("symbolic", f"analyze({name!r}, input='3xHxW')", None, "not in the zoo yet")
-            continue
-        had_sympy = "sympy" in sys.modules
-        w = warm(lambda n=name: cnncost.analyze(n, input="3xHxW"), 2)
-        record("symbolic", f"analyze({name!r}, input='3xHxW')", w["first"],
-               ("first call" + ("" if had_sympy else ", incl. sympy import")
-                + f"; again {fmt_s(w['best'])}; {len(w['result'].rows)} layers"),
-               target=2.0 if name == "resnet152" else None, cpu=w["first_cpu"])
-
-
-def sweep_points(n: int) -> list[tuple[dict[str, Any], str]]:
-    """ResNet-50-sized bottleneck variants: depths x widths x input sizes, ``n`` of them."""
-    depths = [[3, 4, 6, 3], [2, 3, 5, 2], [3, 4, 5, 3], [3, 4, 7, 3], [2, 4, 6, 2],
-              [3, 3, 6, 3], [3, 5, 6, 3], [4, 4, 6, 3], [3, 4, 6, 4], [2, 2, 8, 2]]
-    widths = [32, 40, 48, 56, 64, 72, 80, 88, 96, 128]
-    sizes = [128, 160, 176, 192, 208, 224, 240, 256, 288, 320]
-    grid = itertools.product(depths, widths, sizes)
-    return [({"depths": d, "width_per_group": w}, f"3x{s}x{s}")
-            for d, w, s in itertools.islice(grid, n)]
-
-
-def bench_sweep(n: int, repeat_cli: int) -> None:
-    import cnncost
-
-    points = sweep_points(n)
-    elapsed, cpu, macs = timed(lambda: [cnncost.analyze("resnet50", input=inp, set=sets).totals.macs
-                                        for sets, inp in points])
-    record("sweep", f"{len(points)} ResNet-50-sized variants, Python API (set=, input=)",
-           elapsed, f"{len(points) / elapsed:,.0f} variants/s; MACs {min(macs) / 1e9:.2f}–"
-                    f"{max(macs) / 1e9:.2f} G", target=10.0 if len(points) >= 1000 else None,
-           cpu=cpu)
-    axes = ["--set", "depths=[2,3,5,2],[3,4,6,3],[3,4,23,3],[3,8,36,3]",
-            "--set", "width_per_group=32,48,64,96,128", "--input", "128,160,192,224,256"]
-    r = cold([*cnncost_cmd(), "sweep", "resnet50", *axes, "-f", "csv"], repeat_cli)
-    points_cli = len(r["stdout"].strip().splitlines()) - 1
-    record("sweep", f"cnncost sweep resnet50 ({points_cli} points, cold process)", r["min"],
-           f"median {fmt_s(r['wall'])}", cpu=r["cpu"])
-
-
-def bench_reference() -> None:
-    """The numpy reference pass of VGG-16 at 224, if another module provides it."""
-    import importlib.util
-
-    if importlib.util.find_spec("cnncost.verify.reference") is None:
-        record("numpy reference", "VGG-16 forward at 224", None, "skipped: no cnncost.verify.reference")
-        return
-    import cnncost
-    import cnncost.verify.reference as ref
-
-    if not callable(getattr(ref, "verify", None)):
-        record("numpy reference", "VGG-16 forward at 224", None,
-               "skipped: cnncost.verify.reference has no verify()")
-        return
-    graph = cnncost.build_graph("vgg16", input="3x224x224")
-    wall, cpu, result = timed(lambda: ref.verify(graph))
-    record("numpy reference", "VGG-16 at 224: cnncost.verify.reference.verify(graph)", wall,
-           f"random weights + one checked forward pass, batch 1; ok={getattr(result, 'ok', '?')}",
-           cpu=cpu)
-
-
-def have(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is not None
-
-
-def torch_count(tool: str, model: Any, x: Any) -> int:
-    """What fvcore (its 'flops': one per fused multiply-add) or ptflops (MACs) count."""
-    if tool == "fvcore":
-        from fvcore.nn import FlopCountAnalysis
-
-        a = FlopCountAnalysis(model, x)
-        a.unsupported_ops_warnings(False)
-        a.uncalled_modules_warnings(False)
-        return int(a.total())
-    from ptflops import get_model_complexity_info
-
-    count, _ = get_model_complexity_info(model, tuple(x.shape[1:]), as_strings=False,
-                                         print_per_layer_stat=False, verbose=False)
-    return int(count)
-
-
-def bench_torch(models: list[str], per_model: dict[str, float], cli_wall: float | None,
-                repeat: int) -> None:
-    tools = [t for t in ("fvcore", "ptflops") if have(t)]
-    if not have("torch") or not have("torchvision") or not tools:
-        record("torch counters", "fvcore / ptflops", None, "skipped: torch, torchvision and "
-               "fvcore or ptflops are not installed")
-        return
-    r = cold([sys.executable, "-c", "import torch, torchvision"], repeat)
-    record("cold process vs torch", "python -c 'import torch, torchvision'", r["min"],
-           f"median {fmt_s(r['wall'])}", ratio=r["min"] / cli_wall if cli_wall else None,
-           cpu=r["cpu"])
-    for tool in tools:
-        code = TORCH_COUNT.format(name="resnet152", tool=tool)
-        r = cold([sys.executable, "-c", code], repeat)
-        count, params = map(int, r["stdout"].split())
-        record("cold process vs torch", f"python: import torch + {tool} on resnet152", r["min"],
-               f"median {fmt_s(r['wall'])}; counted {count / 1e9:.3f} G, {params:,} params",
-               ratio=r["min"] / cli_wall if cli_wall else None,
-               min_ratio=10.0 if tool == "fvcore" else None, cpu=r["cpu"])
-    import torch
-    import torchvision
-
-    x = torch.zeros(1, 3, 224, 224)
-    for name in models:
-        builder = getattr(torchvision.models, name, None)
-        if builder is None or name not in per_model:
-            continue
-        build_s, build_cpu, model = timed(lambda b=builder: b().eval())
-        record("in-process vs torch", f"torchvision.models.{name}() construction", build_s,
-               ratio=build_s / per_model[name], cpu=build_cpu)
-        for tool in tools:
-            w = warm(lambda t=tool, m=model: torch_count(t, m, x), 1)
-            record("in-process vs torch", f"{tool} count of {name} (model already built)",
-                   w["best"], f"{w['result'] / 1e9:.3f} G counted; best of 2",
-                   ratio=w["best"] / per_model[name], cpu=w["cpu"])
-
-
-# ---- output ----------------------------------------------------------------------------------
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}")
-
-
-def load() -> str:
-    try:
-        one, five, _ = os.getloadavg()
-    except OSError:
-        return "unknown"
-    busy = " (busy: more runnable processes than cores)" if one > (os.cpu_count() or 1) else ""
-    return f"{one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores{busy}"
+    return f"{s * 1e3:.2f} ms" if s < 0.1 else (f"{s * 1e3:.0f} ms" if s < 1 else f"{s:.2f} s")
 
 
 def table() -> str:
-    rows = [["section", "benchmark", "time", "cpu", "target", "× cnncost", "notes"]]
-    for r in RESULTS:
-        target, ok = "-", met(r)
-        if r["target"] is not None:
-            target = f"< {fmt_s(r['target'])}"
-        elif r["min_ratio"] is not None:
-            target = f">= {r['min_ratio']:g}×"
-        if ok is not None:
-            target += f" {ok}"
-        ratio = f"{r['ratio']:.1f}×" if r["ratio"] else "-"
-        rows.append([r["section"], r["what"], fmt_s(r["seconds"]), fmt_s(r["cpu"]), target,
-                     ratio, r["note"]])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) if i not in (2, 3) else c.rjust(w) for i, (c, w) in
-                       enumerate(zip(row, widths))).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines = ["| benchmark | wall (median) | cpu | peak RSS | ratio (wall / cpu) | target | |",
+             "|---|---:|---:|---:|---|---|---|"]
+    for r in ROWS:
+        q = r["ratio"]
+        ratio_text = "" if q is None else (f"{q[1]:.1f}× / {q[2]:.1f}× {q[0]}" if q[2] == q[2]
+                                           else f"{q[1]:.2f}× {q[0]}")
+        ok = "" if r["met"] is None else ("met" if r["met"] else "MISSED")
+        rss = "" if r["rss"] is None else f"{r['rss']:.0f} MiB"
+        lines.append(f"| {r['what']} | {fmt_s(r['seconds'])} | {fmt_s(r['cpu'])} | {rss} | "
+                     f"{ratio_text} | {r['target']} | {ok} |" + (f"\n|  ↳ {r['note']} ||||||"
+                                                                  if r["note"] else ""))
     return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = platform.machine()
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in
+                   Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()}, Python {platform.python_version()}"
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=5, help="cold-process runs per figure")
-    ap.add_argument("--quick", action="store_true", help="fewer repeats, 200-point sweep")
-    ap.add_argument("--no-torch", action="store_true", help="skip fvcore / ptflops")
-    ap.add_argument("--torch-models", default="alexnet,vgg16,resnet50,resnet152,densenet201",
-                    help="comma list, or 'all' for every zoo model torchvision has")
+    ap.add_argument("--rounds", type=int, default=5, help="rounds of the cold comparisons")
+    ap.add_argument("--quick", action="store_true", help="2 rounds, no torch")
+    ap.add_argument("--no-torch", action="store_true", help="skip the torch counters")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
-    ap.add_argument("--no-bytecode-cache", action="store_true",
-                    help="run cold processes in the caller's environment as is")
+    ap.add_argument("--baseline", type=Path, help="a source folder (e.g. another checkout's "
+                    "src/) to measure beside this one: cold report and in-process rows")
     args = ap.parse_args()
-    ENV.clear()
-    ENV.update(child_env(not args.no_bytecode_cache))
-    repeat = 2 if args.quick else args.repeat
-    print(f"machine: {machine()}", flush=True)
-    print(f"load average at start: {load()}", flush=True)
-    # The numeric path first, in a process without sympy (as a numeric user's process is: a
-    # heap full of sympy objects makes every full garbage collection slower); then symbolic
-    # (its first call imports sympy); torch last (it imports sympy too).
-    per_model = bench_zoo(repeat=3 if args.quick else 20)
-    bench_sweep(200 if args.quick else 1000, max(1, repeat // 2))
-    bench_symbolic()
-    cli_wall = bench_cli(repeat)
-    bench_reference()
-    if not args.no_torch:
-        names = sorted(per_model) if args.torch_models == "all" else \
-            [m.strip() for m in args.torch_models.split(",") if m.strip()]
-        bench_torch(names, per_model, cli_wall, max(1, repeat // 2))
+    n = 2 if args.quick else args.rounds
+    ENV.update(os.environ)
+    ENV.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode cached, as a pip install has it
+    ENV.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "cnncost-bench-pyc"))
+    if args.baseline:
+        BASELINE_ENV.update(ENV, PYTHONPATH=str(args.baseline.resolve()))
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}", flush=True)
+    bench_cold(n)
+    bench_in_process(n)
+    bench_sweep(max(2, n // 2))
+    if not (args.quick or args.no_torch):
+        bench_peers(max(2, n // 2))
+    bench_onnx(max(2, n // 2))
     print(table())
-    print(f"load average at end: {load()}; 'time' is wall clock, 'cpu' the user+sys time of the "
-          "same run; 'ok on cpu': the wall time missed because other processes held the cores")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "load": load(), "rows": RESULTS},
-                                        indent=2))
-    return 1 if any(met(r) == "MISSED" for r in RESULTS) else 0
+        args.json.write_text(json.dumps({"machine": machine(), "rows": ROWS}, indent=2))
+    return 1 if any(r["met"] is False for r in ROWS) else 0
 
 
 if __name__ == "__main__":

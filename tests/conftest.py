@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
+
+# the spec parse cache (cnncost.spec.cache) writes under XDG_CACHE_HOME: keep the test run's
+# cache (this process and the subprocesses it starts) out of the user's home
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="cnncost-test-cache-")
+os.environ.pop("CNNCOST_NO_CACHE", None)
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .analysis.memory import FitResult, check_fit, fit_graph
 from .analysis.report import Report, analyze_graph
 from .spec.bindings import parse_sets, parse_value
 from .spec.expand import build
@@ -22,6 +21,9 @@ from .dims import is_symbolic
 from .errors import CnnCostError
 from .spec.schema import Spec
 from .spec.zoo import load_spec
+
+if TYPE_CHECKING:  # the memory model is imported by fit() only
+    from .analysis.memory import FitResult
 
 
 def check_batch(batch: Any) -> Any:
@@ -151,6 +153,8 @@ def fit(model: str | Path | Spec, gpu: str | None = None, memory: str | int | No
                 batch=(batch, (int,), "a whole number"), train=(train, (bool,), "True or False"),
                 optimizer=(optimizer, (str,), "an optimizer name"),
                 dtype=(dtype, (str,), "a dtype name"), amp=(amp, (bool,), "True or False"))
+    from .analysis.memory import check_fit, fit_graph
+
     check_fit(gpu, memory, batch, train, dtype, amp)
     return fit_graph(build_graph(model, input, set), gpu, memory, batch, train, optimizer, dtype,
                      amp)

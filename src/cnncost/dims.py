@@ -167,11 +167,9 @@ def sym_max(*xs: Any) -> Any:
 
 
 def prod(xs: Any) -> Any:
-    """Product of dims (1 for an empty sequence)."""
-    out: Any = 1
-    for x in xs:
-        out = out * x
-    return out
+    """Product of dims (1 for an empty sequence): ``1 * x0 * x1 ...`` left to right, as a loop
+    would multiply (ints or sympy alike), in C."""
+    return math.prod(xs)
 
 
 def known_false(cond: Any) -> bool:

@@ -87,10 +87,16 @@ class Graph:
         if len(self.nodes) >= MAX_NODES:
             raise CnnCostError(f"network expands to more than {MAX_NODES:,} layers")
         r = op.apply(args, [self.nodes[i].shape for i in inputs])
-        self.nodes.append(Node(
+        return self.append(Node(
             index=len(self.nodes), name=name, type=op.name, op=op, args=dict(r.args),
             inputs=tuple(inputs), shape=r.shape, train_only=train_only, loc=loc,
             param_shapes=dict(r.param_shapes), buffer_shapes=dict(r.buffer_shapes), macs=r.macs,
             other_ops=r.other_ops, allocates=r.allocates,
         ))
+
+    def append(self, node: Node) -> int:
+        """Append a made node (a copy, when a block's expansion is reused); its index."""
+        if len(self.nodes) >= MAX_NODES:
+            raise CnnCostError(f"network expands to more than {MAX_NODES:,} layers")
+        self.nodes.append(node)
         return len(self.nodes) - 1

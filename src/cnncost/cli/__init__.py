@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import sys
 import traceback
+from typing import Any
 
-from .app import app
+from . import app as _app_module  # the typer app; command modules register on it when imported
 
-# Importing a command module registers its commands on ``app``.
-from . import report as _report  # noqa: F401,E402
-from . import fit as _fit  # noqa: F401,E402
-from . import verify as _verify  # noqa: F401,E402
-from . import check as _check  # noqa: F401,E402
-from . import sweep as _sweep  # noqa: F401,E402
-from . import embed as _embed  # noqa: F401,E402
-from . import ops as _ops  # noqa: F401,E402
-from . import plot as _plot  # noqa: F401,E402
-from . import importcmd as _importcmd  # noqa: F401,E402
-from . import time as _time  # noqa: F401,E402
+# `from cnncost.cli import app` gives the app with every command registered (the __getattr__
+# below), while `main` imports only the module of the command it runs (see dispatch.py).
+del globals()["app"]  # the submodule's name, bound by the import above
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        import importlib
+
+        from .dispatch import COMMAND_MODULES
+
+        for module in sorted(set(COMMAND_MODULES.values())):
+            importlib.import_module(f"{__package__}.{module}")
+        return _app_module.app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["app", "main"]
 
@@ -33,7 +39,11 @@ def main(argv: list[str] | None = None) -> int:
         if any("\0" in a for a in args):
             raise CnnCostError("a NUL byte in a command-line argument: "
                                + printable(next(a for a in args if "\0" in a))[:200])
-        result = app(args=args, prog_name="cnncost", standalone_mode=False)
+        from .dispatch import command_for
+
+        result = command_for(args).main(args=args, prog_name="cnncost", standalone_mode=False)
+        if result == 130:  # typer's answer to Ctrl-C inside a command (its Exit(130))
+            print("cnncost: interrupted", file=sys.stderr)
         return result if isinstance(result, int) else 0
     except (CnnCostError, OSError, MemoryError, RecursionError) as exc:
         if debug:

@@ -145,7 +145,7 @@ def command_argv(args: str, where: str = "", root: Path | None = None) -> list[s
 def _takes_format(name: str) -> bool:
     import typer.main
 
-    from .app import app
+    from . import app  # the package's app: every command registered (cli/__init__.py)
 
     group = typer.main.get_command(app)
     command = getattr(group, "commands", {}).get(name)
@@ -156,7 +156,7 @@ def _takes_format(name: str) -> bool:
 
 def run_command(argv: list[str], cwd: Path | None = None, where: str = "") -> str:
     """Run one cnncost command in-process and return what it printed on stdout."""
-    from .app import app
+    from . import app  # the package's app: every command registered (cli/__init__.py)
 
     buf = io.StringIO()
     old = Path.cwd()

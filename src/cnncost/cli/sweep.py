@@ -25,6 +25,7 @@ FORMATS = ("table", "markdown", "json", "csv", "html")
 MAX_POINTS = 1_000_000  # hard limit, even with --max-points
 DEFAULT_MAX_POINTS = 10_000  # without --max-points (about half a minute of resnet50 points)
 PROGRESS_MIN_POINTS = 20
+PARALLEL_MIN_POINTS = 16  # per worker: fewer points run in this process (a pool costs ~20 ms)
 _OPEN, _CLOSE = "([{", ")]}"
 
 
@@ -112,40 +113,67 @@ class Progress:
             sys.stderr.write("\n")
         sys.stderr.flush()
 
+    def interrupted(self) -> None:
+        """End the bar's line, so that the interruption message starts on its own."""
+        if self.enabled and self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
 
-def run_sweep(model: Any, points: list[tuple], batch: Any = "1", dtype: str = "fp32",
-              symbolic: bool = False, keep_going: bool = False,
-              progress: bool | None = False) -> list[dict[str, Any]]:
-    """Analyze every point; one dict per point with its settings, input, totals (and error)."""
+
+def point_row(spec: Any, point: tuple, batch: Any, dtype: str, symbolic: bool) -> dict[str, Any]:
+    """One point's row: its settings, input, output shape and totals, or its error text."""
     from ..api import analyze
     from ..errors import CnnCostError
     from ..render.text import csv_shape
+
+    sets, inp = point
+    row: dict[str, Any] = {"set": sets, "input": inp}
+    try:
+        report = analyze(spec, input=inp, batch=batch, dtype=dtype, set=sets, symbolic=symbolic)
+    except CnnCostError as exc:
+        row.update(output=None, params=None, macs=None, activation_bytes=None, error=str(exc))
+    else:
+        t = report.totals
+        row.update(input=csv_shape(report.input),
+                   output=csv_shape(report.rows[-1].output) if report.rows else "",
+                   params=t.params, macs=t.macs, activation_bytes=t.activation_bytes, error=None)
+    return row
+
+
+def run_sweep(model: Any, points: list[tuple], batch: Any = "1", dtype: str = "fp32",
+              symbolic: bool = False, keep_going: bool = False,
+              progress: bool | None = False, workers: int = 1) -> list[dict[str, Any]]:
+    """Analyze every point; one dict per point with its settings, input, totals (and error).
+    ``workers`` > 1 spreads the points over that many processes (same rows, same order)."""
+    from ..errors import CnnCostError
     from ..spec.schema import Spec
     from ..spec.zoo import load_spec
 
     spec = model if isinstance(model, Spec) else load_spec(model)
     bar = Progress(len(points), progress)
+    options = {"spec": spec, "batch": batch, "dtype": dtype, "symbolic": symbolic}
+    workers = min(workers, len(points) // PARALLEL_MIN_POINTS)
+    if workers > 1:
+        from .parallel import imap_points
+
+        rows = imap_points(point_row, points, options, workers)
+    else:
+        rows = (point_row(point=p, **options) for p in points)
     out: list[dict[str, Any]] = []
-    for done, (sets, inp) in enumerate(points, 1):
-        row: dict[str, Any] = {"set": sets, "input": inp}
-        try:
-            report = analyze(spec, input=inp, batch=batch, dtype=dtype, set=sets,
-                             symbolic=symbolic)
-        except CnnCostError as exc:
-            where = ", ".join([f"{k}={v}" for k, v in sets.items()]
-                              + ([f"input={inp}"] if inp else []))
-            if not keep_going:
-                raise CnnCostError(f"at {where or 'the default point'}: {exc}") from None
-            row.update(output=None, params=None, macs=None, activation_bytes=None,
-                       error=str(exc))
-        else:
-            t = report.totals
-            row.update(input=csv_shape(report.input),
-                       output=csv_shape(report.rows[-1].output) if report.rows else "",
-                       params=t.params, macs=t.macs, activation_bytes=t.activation_bytes,
-                       error=None)
-        out.append(row)
-        bar.update(done)
+    try:
+        for done, row in enumerate(rows, 1):
+            if row["error"] and not keep_going:
+                sets, inp = points[done - 1]
+                where = ", ".join([f"{k}={v}" for k, v in sets.items()]
+                                  + ([f"input={inp}"] if inp else []))
+                raise CnnCostError(f"at {where or 'the default point'}: {row['error']}")
+            out.append(row)
+            bar.update(done)
+    except KeyboardInterrupt:
+        bar.interrupted()
+        raise
+    finally:
+        rows.close()  # stops the workers (an error, Ctrl-C) before anything goes up
     return out
 
 
@@ -207,15 +235,25 @@ def sweep(
     max_points: Annotated[int, typer.Option(
         "--max-points", help=f"refuse grids over this many points (hard limit {MAX_POINTS:,})")]
         = DEFAULT_MAX_POINTS,
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", "-j", help="processes to spread the points over (default: the cores; "
+        f"a worker needs {PARALLEL_MIN_POINTS}+ points)")] = None,
 ) -> None:
     """Totals (params, MACs, activation memory) over the product of --set values and inputs."""
+    from ..errors import CnnCostError
     from ..spec.zoo import load_spec
 
     check_format(fmt, FORMATS)
     axes = parse_axes(set)
     spec = load_spec(model)
     points = grid(axes, input_values(input, spec.input[0]), max_points)
-    rows = run_sweep(spec, points, batch, dtype, symbolic, keep_going, progress)
+    if workers is not None and workers < 1:
+        raise CnnCostError(f"--workers must be at least 1, got {workers}")
+    if workers is None:
+        from .parallel import default_workers
+
+        workers = default_workers()
+    rows = run_sweep(spec, points, batch, dtype, symbolic, keep_going, progress, workers)
     note = (f"{spec.name} · {len(rows)} points · batch {batch} · {dtype} · activation = sum of "
             "layer outputs")
     emit(render_sweep(rows, [k for k, _ in axes], fmt, exact, note))

@@ -19,7 +19,8 @@ from .limits import (MAX_STEPS, bounded, check_unique, check_word, count, expand
                      too_many_steps, word)
 from ..graph import MAX_NODES, Graph, Node
 from .schema import Spec
-from .yamlio import LList, LMap
+from .marked import LList, LMap
+from .reuse import Expansions
 
 CONSTRUCTS = ("repeat", "for", "seq", "parallel", "residual", "side")
 ITEM_KEYS = ("name", "when")
@@ -71,6 +72,12 @@ class Builder:
     @property
     def nodes(self) -> list[Node]:
         return self.graph.nodes
+
+    def _append(self, node: Node) -> int:
+        """A copied node of a reused block expansion, under the same name checks as op_node."""
+        check_unique(node.name, self.names, node.loc)
+        self.names[node.name] = node.loc
+        return self.graph.append(node)
 
     def op_node(self, op: Op, args: dict[str, Any], inputs: list[int], name: str,
                 loc: Loc | None, train_only: bool) -> int:
@@ -188,12 +195,11 @@ class Builder:
                 except CnnCostError as exc:
                     raise exc.with_context(getattr(declared, "key_locs", {}).get(key, loc),
                                            f"block {block_name}") from None
-        inner_env = {**self.globals, **bound}
         inline = block.get("inline", False)
         inner = scope if inline else scope.child(scope.name_for(name))
         self.stack.append(block_name)
-        try:
-            return self.seq(block["body"], x, inner, inner_env, train, loc)
+        try:  # the same block, arguments and shape give the same layers: reused (reuse.py)
+            return self.reuse.run(self, block_name, bound, not inline, x, inner, train, loc)
         finally:
             self.stack.pop()
 
@@ -345,7 +351,7 @@ class Builder:
 
     # ---- entry -----------------------------------------------------------------------------
     def run(self, input_shape: Shape, env: dict[str, Any]) -> int:
-        self.globals = env
+        self.globals, self.reuse = env, Expansions()
         self.nodes.append(Node(0, "input", "input", None, {}, (), input_shape, allocates=True))
         return self.seq(self.spec.layers, 0, _Scope(""), env, False, self.spec.layers.loc)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CnnCostError, Loc, control_chars, printable, suggest
-from .yamlio import LList, LMap
+from .marked import LList, LMap
 
 TOP_KEYS = ("cnncost", "name", "title", "family", "origin", "source", "notes", "input", "symbols",
             "params", "blocks", "layers", "variants", "not_counted")

@@ -12,25 +12,12 @@ from typing import Any
 import yaml
 
 from ..errors import CnnCostError, Loc
+from .marked import LFloat, LList, LMap, clone  # noqa: F401 - re-exported
 
 MAX_FILE_BYTES = 1 << 20
 MAX_NODES = 200_000
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class LMap(dict):
-    """A dict that knows its location and each key's location."""
-
-    loc: Loc
-    key_locs: dict
-
-
-class LList(list):
-    """A list that knows its location and each item's location."""
-
-    loc: Loc
-    marks: list
 
 
 def _loc(file: str, node: yaml.Node) -> Loc:
@@ -70,13 +57,6 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
         return yaml.SafeLoader.construct_yaml_int(loader, node)
     except ValueError:
         raise CnnCostError("integer is too long", _loc(loader.file, node)) from None
-
-
-class LFloat(float):
-    """A float that remembers how it was written ("11.30"), for values compared to the printed
-    digit (the ledger); otherwise a plain float."""
-
-    text: str
 
 
 def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> LFloat:
@@ -150,21 +130,3 @@ def load_file(path: Path, shown: str | None = None) -> Any:
     except UnicodeDecodeError as exc:
         raise CnnCostError(f"file is not UTF-8 (bad byte at offset {exc.start})", Loc(name)) from None
     return loads(text, name)
-
-
-def clone(value: Any) -> Any:
-    """A copy of a loaded document that shares no container with it (scalars are immutable and
-    shared), with its location marks; several times faster than ``copy.deepcopy``."""
-    if isinstance(value, LMap):
-        out = LMap((k, clone(v)) for k, v in value.items())
-        out.loc, out.key_locs = value.loc, dict(value.key_locs)
-        return out
-    if isinstance(value, LList):
-        copied = LList(clone(v) for v in value)
-        copied.loc, copied.marks = value.loc, list(value.marks)
-        return copied
-    if isinstance(value, (list, dict, set)):  # !!set, !!omap and the like: rare
-        import copy
-
-        return copy.deepcopy(value)
-    return value

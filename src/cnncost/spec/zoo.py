@@ -7,13 +7,14 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..errors import CnnCostError, suggest
 from .schema import Spec, parse_spec
-from .yamlio import LMap, clone, load_file
+from .marked import LMap, clone
 
 def specs_dir() -> Path:
     """Folder of the bundled spec files (inside the installed package)."""
@@ -47,14 +48,44 @@ def _zoo_index() -> dict[str, tuple[Path, str]]:
 
 @lru_cache(maxsize=None)
 def zoo_entry(name: str) -> tuple[Path, str] | None:
-    """``zoo_index().get(name)``, parsing only the files whose text mentions ``name`` (a model
-    is defined by its name or variant key, or by the file name): one model loads in a few
-    milliseconds instead of parsing the whole zoo."""
+    """``zoo_index().get(name)``: from the cached index file when it is fresh (one spec file
+    parsed per model), else parsing only the files whose text mentions ``name`` (a model is
+    defined by its name or variant key, or by the file name)."""
+    index = _cached_index()
+    if index is not None:
+        hit = index.get(name)
+        return (specs_dir() / hit[0], hit[1]) if hit else None
     entry = None
     for path in sorted(specs_dir().glob("*.yaml")):
         if name == path.stem or name in path.read_text(encoding="utf-8", errors="replace"):
             entry = _file_models(path).get(name, entry)
     return entry
+
+
+def _cached_index() -> dict[str, list[str]] | None:
+    """Model name -> [file name, variant] from the cache's zoo index file, rebuilt when any
+    bundled file's (mtime_ns, size) changed or a file came or went; None when there is no cache
+    to keep it in (then finding a model scans the files' text instead)."""
+    from . import cache
+
+    folder = specs_dir()
+    stamps = {}
+    with os.scandir(folder) as entries:
+        for e in entries:
+            if e.name.endswith(".yaml") and e.is_file():
+                st = e.stat()
+                stamps[e.name] = [st.st_mtime_ns, st.st_size]
+    key = [cache.VERSION, str(folder), stamps]
+    name = cache.index_name(folder)  # one file per installed zoo: installs do not overwrite
+    doc = cache.read_json(name)
+    if isinstance(doc, dict) and doc.get("key") == key and isinstance(doc.get("models"), dict):
+        models = doc["models"]
+        if all(isinstance(v, list) and len(v) == 2 and v[0] in stamps for v in models.values()):
+            return models
+    if cache.cache_dir() is None:
+        return None
+    models = {name: [path.name, variant] for name, (path, variant) in _zoo_index().items()}
+    return models if cache.write_json(name, {"key": key, "models": models}) else None
 
 
 def model_names() -> list[str]:
@@ -84,7 +115,14 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 @lru_cache(maxsize=256)
 def _load_cached(path: Path, shown: str, stamp: tuple[int, int]) -> Any:
-    return load_file(path, shown)
+    from .cache import load_parsed
+
+    def parse() -> Any:
+        from .yamlio import load_file
+
+        return load_file(path, shown)
+
+    return load_parsed(path, shown, stamp, parse)
 
 
 def load_spec(model: str | Path) -> Spec:

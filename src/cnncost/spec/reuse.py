@@ -1,0 +1,110 @@
+"""Reusing a block's expansion within one build.
+
+A block's layers depend only on the block, its bound arguments, the shape it is applied to and
+whether it sits in a training-only side branch (the spec's globals are fixed for a build). So
+the second ``bottleneck`` call with the same arguments on the same shape copies the first
+call's nodes (renamed under its own prefix, inputs re-pointed) instead of walking the body and
+applying every op rule again: ResNet-152 repeats one bottleneck 35 times in ``layer3``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..graph import Node
+
+
+_PLAIN = (int, str, float, bool)
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable key for a bound value that also tells 1, 1.0 and True apart."""
+    if type(value) in _PLAIN:
+        return (type(value), value)
+    if isinstance(value, (list, tuple)):
+        return (type(value), tuple(_frozen(v) for v in value))
+    hash(value)  # TypeError for anything unhashable: that call is not reused
+    return (type(value), value)
+
+
+class _Template:
+    """Nodes of one expansion: names relative to the block's prefix, inputs relative to its
+    first node (-1: the block's input)."""
+
+    __slots__ = ("nodes", "names", "inputs", "out")
+
+    def __init__(self, nodes: list[Node], names: list[str], inputs: list[tuple[int, ...]],
+                 out: int):
+        self.nodes, self.names, self.inputs, self.out = nodes, names, inputs, out
+
+
+class Expansions:
+    """Recorded block expansions of one build, by (block, arguments, input shape, train)."""
+
+    def __init__(self) -> None:
+        self.done: dict[Any, Any] = {}  # key -> where its nodes lie, its _Template, or None
+
+    def key(self, block: str, bound: dict[str, Any], shape: Any, train: bool) -> Any:
+        """The reuse key of a call, or None when a value cannot be keyed."""
+        try:
+            args = tuple((k, _frozen(v)) for k, v in sorted(bound.items()))
+            dims = tuple(shape) if all(type(d) is int for d in shape) else _frozen(tuple(shape))
+            return (block, args, dims, getattr(shape, "order", None), train)  # order: Permuted
+        except TypeError:
+            return None
+
+    def __contains__(self, key: Any) -> bool:
+        return key is not None and key in self.done
+
+    def run(self, builder: Any, block: str, bound: dict[str, Any], reusable: bool, x: int,
+            scope: Any, train: bool, loc: Any) -> int:
+        """The output node of a call of ``block`` with ``bound`` arguments on node ``x``: a copy
+        of an earlier call's nodes with the same key, else the walk of the block's body in
+        ``scope`` (``builder.seq``), remembered for the next call. Inline blocks, whose layers
+        continue the caller's numbering, are not ``reusable``."""
+        nodes = builder.nodes
+        key = self.key(block, bound, nodes[x].shape, train) if reusable else None
+        if key in self:
+            template = self._template(key)
+            if template is not None:
+                return self.replay(template, builder._append, len(nodes), x, scope.prefix)
+        start = len(nodes)
+        out = builder.seq(builder.spec.blocks[block]["body"], x, scope,
+                          {**builder.globals, **bound}, train, loc)
+        if key is not None and key not in self.done:  # where the nodes lie: made a template
+            self.done[key] = (nodes, start, len(nodes), x, out, scope.prefix)  # on first reuse
+        return out
+
+    def _template(self, key: Any) -> _Template | None:
+        """The recorded call ``key`` as a template (built once), or None when its nodes are not
+        self-contained (never the case for today's constructs): then it is expanded again."""
+        entry = self.done[key]
+        if not isinstance(entry, tuple):
+            return entry
+        nodes, start, stop, x, out, prefix = entry
+        made = nodes[start:stop]
+
+        def rel(i: int) -> int | None:
+            return -1 if i == x else (i - start if start <= i < stop else None)
+
+        inputs = [tuple(rel(i) for i in n.inputs) for n in made]
+        if any(n.name[:len(prefix)] != prefix for n in made) or rel(out) is None or any(
+                None in ins for ins in inputs):
+            self.done[key] = None
+            return None
+        t = self.done[key] = _Template(made, [n.name[len(prefix):] for n in made], inputs,
+                                       rel(out))
+        return t
+
+    def replay(self, t: _Template, append: Any, count: int, x: int, prefix: str) -> int:
+        """Append a copy of the expansion ``t`` on input ``x`` under ``prefix`` through
+        ``append`` (the builder's, which keeps the node limit); ``count`` is the number of nodes
+        so far. Returns the output node's index."""
+        base = count
+        for n, name, ins in zip(t.nodes, t.names, t.inputs):
+            append(Node(count, prefix + name, n.type, n.op, dict(n.args),
+                        tuple([x if i < 0 else base + i for i in ins]), n.shape, n.train_only,
+                        n.loc, dict(n.param_shapes), dict(n.buffer_shapes), n.macs, n.other_ops,
+                        n.allocates))
+            count += 1
+        return x if t.out < 0 else base + t.out
