@@ -16,13 +16,28 @@ import sys
 import time
 
 
-def main() -> None:
+def _options() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--model", default="vgg16")
     ap.add_argument("--input", default="3x224x224")
-    opts = ap.parse_args()
+    return ap.parse_args()
+
+
+def _timed(fn, repeat: int) -> float:
+    """Median seconds of ``repeat`` calls after one warm-up."""
+    fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    opts = _options()
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(opts.threads)
     if "numpy" in sys.modules:
@@ -40,17 +55,8 @@ def main() -> None:
     t_weights = time.perf_counter() - t0
     x = random_input(graph, 1, 0)
 
-    def timed(fn) -> float:
-        fn()  # warm-up
-        times = []
-        for _ in range(opts.repeat):
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-        return statistics.median(times)
-
     result = {}
-    t_numpy = timed(lambda: result.__setitem__("v", run(graph, weights, x)))
+    t_numpy = _timed(lambda: result.__setitem__("v", run(graph, weights, x)), opts.repeat)
     rows = [["numpy reference: random weights", f"{t_weights:.2f}", ""],
             ["numpy reference: forward + checks", f"{t_numpy:.2f}", "1.00"]]
     verdict = "all layers match" if result["v"].ok else "MISMATCH"
@@ -71,7 +77,7 @@ def main() -> None:
             with torch.no_grad():
                 result["t"] = model(xt)
 
-        t_torch = timed(forward)
+        t_torch = _timed(forward, opts.repeat)
         diff = float(np.max(np.abs(result["t"].numpy() - result["v"].output)))
         rows.append([f"torch {torch.__version__} CPU forward", f"{t_torch:.2f}",
                      f"{t_torch / t_numpy:.2f}"])

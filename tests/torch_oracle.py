@@ -51,8 +51,22 @@ def state_ptrs(model: Any) -> set[int]:
     return {t.untyped_storage().data_ptr() for t in (*model.parameters(), *model.buffers())}
 
 
-def torch_saved_bytes(model: Any, x: Any) -> int:
-    """Bytes of distinct storages autograd saves in one training forward pass."""
+def builder_kwargs(name: str, train: bool = True) -> dict[str, Any]:
+    """torchvision builder arguments without weights: GoogLeNet and Inception v3 train with their
+    auxiliary heads, which cnncost's training plan includes (the specs' train-only sides)."""
+    kwargs: dict[str, Any] = {"weights": None}
+    if name in ("googlenet", "inception_v3"):
+        kwargs.update(aux_logits=train, init_weights=False)
+    return kwargs
+
+
+def _blocks(sizes: Any, block: int) -> int:
+    return sum(-(-n // block) * block for n in sizes)
+
+
+def torch_saved_bytes(model: Any, x: Any, block: int = 1) -> int:
+    """Bytes of distinct storages autograd saves in one training forward pass, each rounded up
+    to ``block`` bytes (512: the CUDA caching allocator's smallest block, as cnncost counts)."""
     import torch
 
     skip = state_ptrs(model)
@@ -67,4 +81,51 @@ def torch_saved_bytes(model: Any, x: Any) -> int:
     model.train()
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         model(x)
-    return sum(seen.values())
+    return _blocks(seen.values(), block)
+
+
+def fake_cuda_saved_bytes(models: Any, name: str, shape: tuple, block: int = 512) -> int:
+    """torch_saved_bytes of torchvision's model on CUDA, without a GPU: under FakeTensorMode
+    tensors on device "cuda" carry shapes, dtypes and storages only, and dispatch takes the CUDA
+    paths (the fused dropout's bool mask, cuDNN batch norm's saved statistics). Storages are
+    told apart by their StorageImpl (fake ones have no data pointers)."""
+    import torch
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    with FakeTensorMode():
+        with torch.device("cuda"):
+            model = getattr(models, name)(**builder_kwargs(name)).train()
+            x = torch.randn(*shape)
+        skip = {t.untyped_storage()._cdata for t in (*model.parameters(), *model.buffers())}
+        seen: dict[int, int] = {}
+
+        def pack(t: Any) -> Any:
+            st = t.untyped_storage()
+            if st._cdata not in skip:
+                seen.setdefault(st._cdata, st.nbytes())
+            return t
+
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            model(x)
+    return _blocks(seen.values(), block)
+
+
+def leaf_output_shapes(model: Any, input_shape: tuple[int, int, int]) -> dict[str, list[tuple]]:
+    """Per-sample output shape of every leaf module each time it runs, keyed by module path
+    (run wherever the model's parameters live: pass a model built on the ``meta`` device to
+    get shapes without arithmetic)."""
+    import torch
+
+    model.eval()
+    shapes: dict[str, list[tuple]] = {}
+    handles = []
+    for name, mod in model.named_modules():
+        if name and not any(True for _ in mod.children()):
+            handles.append(mod.register_forward_hook(
+                lambda m, i, o, name=name: shapes.setdefault(name, []).append(tuple(o.shape[1:]))))
+    device = next(model.parameters()).device
+    with torch.no_grad():
+        model(torch.zeros(1, *input_shape, device=device))
+    for h in handles:
+        h.remove()
+    return shapes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .analysis.report import Report, Row
 from .cost import Cost
-from .api import analyze, build_graph, compare, fit
+from .api import analyze, build_graph, compare, fit, predict_time
 from .errors import CnnCostError
 from .spec.schema import Spec
 from .spec.zoo import load_spec, model_names
@@ -33,4 +33,5 @@ def from_torch(module: object, input: tuple = (3, 224, 224), dynamic: bool = Fal
 __version__ = "0.1.0"
 
 __all__ = ["CnnCostError", "Cost", "Report", "Row", "Spec", "analyze", "build_graph", "compare",
-           "fit", "from_onnx", "from_torch", "load_spec", "model_names", "__version__"]
+           "fit", "from_onnx", "from_torch", "load_spec", "model_names", "predict_time",
+           "__version__"]

@@ -119,3 +119,20 @@ def fit(model: str | Path | Spec, gpu: str | None = None, memory: str | int | No
     check_fit(gpu, memory, batch, train, dtype, amp)
     return fit_graph(build_graph(model, input, set), gpu, memory, batch, train, optimizer, dtype,
                      amp)
+
+
+def predict_time(model: str | Path | Spec, gpu: str, batch: int = 1, dtype: str = "fp32",
+                 train: bool = False, optimizer: str = "momentum", input: str | None = None,
+                 set: list[str] | dict[str, Any] | None = None, epochs: float | None = None,
+                 images: int | None = None) -> Any:
+    """Roofline per layer and predicted throughput of one step on a catalog GPU
+    (:class:`cnncost.analysis.timing.TimeResult`; docs/time.md).
+
+    >>> r = predict_time("resnet50", "v100-16gb", batch=256, dtype="amp")
+    >>> 1000 < r.throughput_img_s < r.ideal_throughput_img_s
+    True
+    """
+    from .analysis.timing import predict_graph
+
+    return predict_graph(build_graph(model, input, set), gpu, batch, dtype, train, optimizer,
+                         epochs, images)

@@ -34,8 +34,8 @@ class Cost:
     ``params``: learnable elements; ``macs``: conv/linear multiply-accumulates; ``activation_bytes``:
     bytes the outputs allocate; ``buffers``: non-learnable elements (BN running stats);
     ``other_ops``: non-MAC work (bias adds, BN, activations, pooling, merges). The field order is
-    the order of the JSON and CSV columns. Fields issue 15 adds (backward MACs, bytes read and
-    written) go here with a default of 0.
+    the order of the JSON and CSV columns. ``backward_macs`` and ``backward_other_ops``: the
+    backward pass of a training step (analysis/training.py).
     """
 
     params: Any = 0
@@ -43,6 +43,8 @@ class Cost:
     activation_bytes: Any = 0
     buffers: Any = 0
     other_ops: Any = 0
+    backward_macs: Any = 0       # training: weight + input gradients (analysis/training.py)
+    backward_other_ops: Any = 0  # training: non-MAC work of backward
 
     def __add__(self, other: Cost) -> Cost:
         if not isinstance(other, Cost):

@@ -163,6 +163,67 @@ class Expr:
         return f"Expr({self.text!r})"
 
 
+def _compile_name(node: ast.Name, text: str, names: set[str]) -> Compiled:
+    """A name: looked up in the environment when evaluated."""
+    name = node.id.replace("__in_", "in.") if node.id.startswith("__in_") else node.id
+    names.add(name)
+
+    def lookup(env: Env, name: str = name) -> Any:
+        try:
+            return env[name]
+        except KeyError:
+            raise CnnCostError(
+                f"unknown name {name!r} in expression {_show(text)}"
+                + suggest(name, list(env))
+            ) from None
+
+    return lookup
+
+
+def _compile_call(node: ast.Call, text: str, names: set[str]) -> Compiled:
+    """A call of a whitelisted function (FUNCTIONS), arity checked now."""
+    if node.func.id not in FUNCTIONS:
+        raise CnnCostError(
+            f"unknown function {node.func.id!r} in {_show(text)}"
+            + suggest(node.func.id, FUNCTIONS)
+        )
+    func, fname = FUNCTIONS[node.func.id], node.func.id
+    lo, hi = ARITY[fname]
+    if not lo <= len(node.args) <= hi:
+        want = f"{lo}" if lo == hi else f"{lo} to {hi}" if hi < 99 else f"at least {lo}"
+        raise CnnCostError(f"{fname}() takes {want} argument(s), got {len(node.args)} in "
+                           f"{_show(text)}")
+    args = [_compile(a, text, names) for a in node.args]
+
+    def call(env: Env) -> Any:
+        values = [a(env) for a in args]
+        if fname in ("min", "max") and len(values) == 1 and isinstance(values[0], list):
+            values = _items(values[0], text)  # min(depths)
+            if not values:
+                raise CnnCostError(f"{fname}() of an empty list in {_show(text)}")
+        if fname in LIST_FUNCTIONS:
+            return func(_items(values[0], text))
+        return _result(func(*[_num(v, text) for v in values]), text)
+
+    return call
+
+
+def _compile_subscript(node: ast.Subscript, text: str, names: set[str]) -> Compiled:
+    """``seq[i]`` on a list value."""
+    base = _compile(node.value, text, names)
+    index = _compile(node.slice, text, names)
+
+    def subscript(env: Env) -> Any:
+        seq, i = base(env), index(env)
+        if not isinstance(seq, (list, tuple)):
+            raise CnnCostError(f"{ast.unparse(node.value)!r} is not a list in {_show(text)}")
+        if not isinstance(i, int) or not -len(seq) <= i < len(seq):
+            raise CnnCostError(f"index {i!r} out of range in {_show(text)}")
+        return seq[i]
+
+    return subscript
+
+
 def _compile(node: ast.AST, text: str, names: set[str]) -> Compiled:
     if isinstance(node, ast.Constant):
         value = node.value
@@ -171,19 +232,7 @@ def _compile(node: ast.AST, text: str, names: set[str]) -> Compiled:
         _result(value, text)
         return lambda env: value
     if isinstance(node, ast.Name):
-        name = node.id.replace("__in_", "in.") if node.id.startswith("__in_") else node.id
-        names.add(name)
-
-        def lookup(env: Env, name: str = name) -> Any:
-            try:
-                return env[name]
-            except KeyError:
-                raise CnnCostError(
-                    f"unknown name {name!r} in expression {_show(text)}"
-                    + suggest(name, list(env))
-                ) from None
-
-        return lookup
+        return _compile_name(node, text, names)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
         fn = _BINOPS[type(node.op)]
         left, right = _compile(node.left, text, names), _compile(node.right, text, names)
@@ -196,47 +245,13 @@ def _compile(node: ast.AST, text: str, names: set[str]) -> Compiled:
             return lambda env: not _truth(inner(env), text)
         return lambda env: _num(inner(env), text)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
-        if node.func.id not in FUNCTIONS:
-            raise CnnCostError(
-                f"unknown function {node.func.id!r} in {_show(text)}"
-                + suggest(node.func.id, FUNCTIONS)
-            )
-        func, fname = FUNCTIONS[node.func.id], node.func.id
-        lo, hi = ARITY[fname]
-        if not lo <= len(node.args) <= hi:
-            want = f"{lo}" if lo == hi else f"{lo} to {hi}" if hi < 99 else f"at least {lo}"
-            raise CnnCostError(f"{fname}() takes {want} argument(s), got {len(node.args)} in "
-                               f"{_show(text)}")
-        args = [_compile(a, text, names) for a in node.args]
-
-        def call(env: Env) -> Any:
-            values = [a(env) for a in args]
-            if fname in ("min", "max") and len(values) == 1 and isinstance(values[0], list):
-                values = _items(values[0], text)  # min(depths)
-                if not values:
-                    raise CnnCostError(f"{fname}() of an empty list in {_show(text)}")
-            if fname in LIST_FUNCTIONS:
-                return func(_items(values[0], text))
-            return _result(func(*[_num(v, text) for v in values]), text)
-
-        return call
+        return _compile_call(node, text, names)
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
         return _compile_slice(node, text, names)
     if isinstance(node, ast.ListComp):
         return _compile_listcomp(node, text, names)
     if isinstance(node, ast.Subscript):
-        base = _compile(node.value, text, names)
-        index = _compile(node.slice, text, names)
-
-        def subscript(env: Env) -> Any:
-            seq, i = base(env), index(env)
-            if not isinstance(seq, (list, tuple)):
-                raise CnnCostError(f"{ast.unparse(node.value)!r} is not a list in {_show(text)}")
-            if not isinstance(i, int) or not -len(seq) <= i < len(seq):
-                raise CnnCostError(f"index {i!r} out of range in {_show(text)}")
-            return seq[i]
-
-        return subscript
+        return _compile_subscript(node, text, names)
     if isinstance(node, ast.IfExp):
         cond = _compile(node.test, text, names)
         yes, no = _compile(node.body, text, names), _compile(node.orelse, text, names)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .dims import Shape, prod
-from .errors import Loc
+from .errors import CnnCostError, Loc
 from .ops import Op
 from .spec.schema import Spec
 
@@ -53,6 +53,10 @@ class Node:
         return f"{owner}.{tensor}" if owner else tensor
 
 
+#: the most nodes one network may expand to
+MAX_NODES = 100_000
+
+
 @dataclass
 class Graph:
     """The expanded network; ``nodes[0]`` is the input."""
@@ -67,3 +71,18 @@ class Graph:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    def add(self, op: Op, args: dict[str, Any], inputs: list[int], name: str,
+            loc: Loc | None = None, train_only: bool = False) -> int:
+        """Apply ``op`` (its rules: :meth:`Op.apply`) to the outputs of the nodes ``inputs``
+        and append the new node; its index."""
+        if len(self.nodes) >= MAX_NODES:
+            raise CnnCostError(f"network expands to more than {MAX_NODES:,} layers")
+        r = op.apply(args, [self.nodes[i].shape for i in inputs])
+        self.nodes.append(Node(
+            index=len(self.nodes), name=name, type=op.name, op=op, args=dict(r.args),
+            inputs=tuple(inputs), shape=r.shape, train_only=train_only, loc=loc,
+            param_shapes=dict(r.param_shapes), buffer_shapes=dict(r.buffer_shapes), macs=r.macs,
+            other_ops=r.other_ops, allocates=r.allocates,
+        ))
+        return len(self.nodes) - 1

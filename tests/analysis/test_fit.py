@@ -5,7 +5,7 @@ hand arithmetic written out in the tests.
 from __future__ import annotations
 
 import pytest
-from test_memory import TINY
+from tiny_spec import TINY
 
 import cnncost
 from cnncost.analysis import memory as m

@@ -9,19 +9,8 @@ from cnncost.analysis import memory as m
 from cnncost.api import build_graph
 from cnncost.errors import CnnCostError
 
-TINY = """\
-cnncost: 1
-name: tiny
-input: [3, 8, 8]
-layers:
-  - conv: {c: 4, k: 3, p: 1}
-  - bn
-  - relu
-  - maxpool: {k: 2}
-  - flatten
-  - dropout: {p: 0.5}
-  - linear: {out: 10}
-"""
+from tiny_spec import TINY
+
 N = 128  # every per-sample size below times 128 is a multiple of 512 (no allocator rounding)
 
 
@@ -44,13 +33,14 @@ def test_inference_peak_by_hand(tiny):
 
 
 def test_saved_for_backward_by_hand(tiny):
-    # conv keeps its input; bn keeps conv's output + 2C fp32 stats (32 B -> one 512 B block);
+    # conv keeps its input; bn keeps conv's output + save_mean and save_invstd (C fp32 each,
+    # 16 B: two allocations, one 512 B block each);
     # relu (in place) keeps bn's output; maxpool keeps that same storage + int64 indices;
     # dropout keeps a bool mask on CUDA; linear keeps dropout's output
     inp, conv, bn = 768 * N, 1024 * N, 1024 * N
     indices = 4 * 4 * 4 * 8 * N
     mask, dropped = 64 * 1 * N, 64 * 4 * N
-    expected = inp + conv + 512 + bn + indices + mask + dropped
+    expected = inp + conv + 2 * 512 + bn + indices + mask + dropped
     assert m.saved_bytes(m.plan(tiny, train=True), N) == expected
     # on the CPU, dropout keeps a float noise tensor instead of a bool mask
     cpu = m.saved_bytes(m.plan(tiny, train=True, device="cpu"), N)
@@ -61,7 +51,7 @@ def test_amp_halves_activations_but_not_indices(tiny):
     fp32 = m.saved_bytes(m.plan(tiny, train=True), N)
     amp = m.saved_bytes(m.plan(tiny, train=True, amp=True), N)
     # 16-bit: input cast copy 384, conv 512, bn 512, indices stay 512, mask 64, dropped 128
-    assert amp == (384 + 512 + 512 + 512 + 64 + 128) * N + 512
+    assert amp == (384 + 512 + 512 + 512 + 64 + 128) * N + 2 * 512  # BN stats: 2 blocks
     assert amp < fp32
 
 
@@ -140,3 +130,18 @@ def test_half_precision_and_the_maxpool_indices():
         r = cnncost.fit("alexnet", memory="12GiB", batch=64, input="3x224x224", dtype=dtype)
         assert r.breakdown["activations"] == peak(b)
     assert peak(4) == 123_928_576
+
+
+def test_inplace_dropout_keeps_noise_on_every_device(tmp_path):
+    # torch.dropout_ is never the fused CUDA kernel: it multiplies its input by a float noise
+    # tensor in place, so it keeps that noise (64 * 4 B per sample) and allocates no output;
+    # linear then keeps the (pooled, flattened) storage the dropout wrote into
+    path = tmp_path / "tiny_inplace.yaml"
+    path.write_text(TINY.replace("dropout: {p: 0.5}", "dropout: {p: 0.5, inplace: true}"))
+    graph = build_graph(str(path))
+    inp, conv, bn, indices = 768 * N, 1024 * N, 1024 * N, 4 * 4 * 4 * 8 * N
+    noise, pooled = 64 * 4 * N, 64 * 4 * N
+    expected = inp + conv + 2 * 512 + bn + indices + noise + pooled
+    for device in ("cuda", "cpu"):
+        assert m.saved_bytes(m.plan(graph, train=True, device=device), N) == expected
+    assert m.inference_peak(m.plan(graph, train=False), N) == 360448  # inference: unchanged

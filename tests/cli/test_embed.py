@@ -76,7 +76,8 @@ def test_explicit_format_is_kept(cli, docdir):
     md.write_text(block("report tiny.yaml --format csv"))
     assert cli("embed", str(md))[0] == 0
     lines = md.read_text().splitlines()
-    assert lines[2] == "name,type,output,params,macs,activation_bytes,buffers,other_ops"
+    assert lines[2] == ("name,type,output,params,macs,activation_bytes,buffers,other_ops,"
+                        "backward_macs,backward_other_ops")
     assert lines[3].startswith("c1,conv,8x8x8,224,13824,2048,")
 
 

@@ -26,6 +26,10 @@ COMMANDS = {
     "compare": ["compare", "alexnet", "vgg11"],
     "verify": ["verify", "alexnet", "--input", "3x67x67"],
     "check": ["check", "--model", "alexnet"],
+    "fit": ["fit", "alexnet", "--gpu", "t4"],
+    "gpus": ["gpus"],
+    "sweep": ["sweep", "alexnet", "--set", "classes=10,100"],
+    "ops": ["ops"],
 }
 FORMATS = ("table", "markdown", "json", "csv", "html")
 
@@ -89,7 +93,7 @@ def test_every_format_parses(outputs, command):
 
 def test_csv_headers(outputs):
     header = {name: csv_rows(outputs[name, "csv"][1])[0] for name in COMMANDS}
-    assert header["list"] == ["model", "title", "source"]
+    assert header["list"] == ["model", "family", "origin", "title", "source"]
     assert header["report"][:6] == ["name", "type", "output", "params", "macs",
                                     "activation_bytes"]
     assert header["compare"][:5] == ["model", "input", "params", "macs", "activation_bytes"]
@@ -170,7 +174,7 @@ def test_verify_mismatch_exits_1_in_every_format(cli, monkeypatch, tmp_path, fmt
 
 
 def test_markdown_escapes_pipes_in_cells():
-    from cnncost.render.report import tabular
+    from cnncost.render.text import tabular
 
     md = tabular(["model", "note"], [["a", "x | y"]], "markdown")
     assert markdown_rows(md)[1] == ["a", "x | y"]

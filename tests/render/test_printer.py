@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 import cnncost
-from cnncost.render.report import render_report, sym_str
+from cnncost.render.text import sym_str
+from cnncost.render.report import render_report
 
 
 def _values(report):

@@ -205,6 +205,11 @@ TORCHVISION_NAMES = [
     "densenet169", "densenet201", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small",
     "shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "squeezenet1_0", "squeezenet1_1", "mnasnet1_0",
     "efficientnet_b0",
+    # one or two per family of the specs added later (the others are checked the same way by
+    # hand, `cnncost verify NAME --torch`; the deepest random EfficientNets are chaotic, see
+    # docs/verify.md): BN-VGG, the scaled MNASNet stem, wide ShuffleNetV2, depth-scaled
+    # EfficientNet, Fused-MBConv
+    "vgg11_bn", "mnasnet0_75", "shufflenet_v2_x1_5", "efficientnet_b1", "efficientnet_v2_s",
 ]
 
 

@@ -3,8 +3,10 @@
 Inference: the peak of live activations (the input included) over the topological order, a tensor
 living until its last consumer has run; in-place ops and views share their input's storage.
 Training: what autograd saves for backward (per op type, each storage once) + the transient peak
-of forward/backward on top of it. The fit built on these is :mod:`cnncost.analysis.memory`; every rule and
-its source is in docs/memory.md.
+of forward/backward on top of it. Each op states what it saves, its scratch and workspace
+(``Op.saved`` and its neighbours in ``ops/base.py``); this module places them on storages. The
+fit built on these is :mod:`cnncost.analysis.memory`; every rule and its source is in
+docs/memory.md.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from .report import DTYPE_BYTES as ANALYSIS_DTYPE_BYTES
 from ..errors import CnnCostError
 from ..graph import Graph
+from ..ops import Saved
 
 __all__ = ["DTYPE_BYTES", "Plan", "Storage", "conv_workspace", "inference_peak", "plan",
            "saved_bytes", "training_peak"]
@@ -23,21 +26,6 @@ __all__ = ["DTYPE_BYTES", "Plan", "Storage", "conv_workspace", "inference_peak",
 DTYPE_BYTES = {k: v for k, v in ANALYSIS_DTYPE_BYTES.items() if k != "fp64"}
 #: PyTorch's caching allocator hands out blocks in multiples of 512 bytes (kMinBlockSize)
 BLOCK = 512
-#: ops whose autograd node saves its output (the input too when run in place)
-SAVES_RESULT = frozenset({"relu", "sigmoid", "tanh", "softmax", "leaky_relu", "elu"})
-#: ops whose autograd node saves its input
-SAVES_INPUT = frozenset({"conv", "linear", "bn", "maxpool", "avgpool", "gelu", "layer_scale"})
-#: in place, these still need their original input for backward, so autograd keeps a clone of it
-SAVES_INPUT_CLONE = frozenset({"relu6", "hardswish", "silu", "hardsigmoid"})
-#: ops that save nothing for backward (sizes only)
-SAVES_NOTHING = frozenset({"add", "concat", "flatten", "chunk", "channel_shuffle", "identity",
-                           "permute"})
-#: ops whose gradient w.r.t. the input is a view of the output gradient (no new buffer)
-GRAD_ALIAS = frozenset({"add", "concat", "flatten", "identity", "permute"})
-#: identity at inference; in training (p > 0) a new output and a saved mask
-TRAIN_ONLY_COPY = frozenset({"dropout", "stochastic_depth"})
-
-
 def _round(n: int) -> int:
     return -(-n // BLOCK) * BLOCK
 
@@ -82,9 +70,7 @@ def _elements(shape: tuple) -> int:
 
 
 def _allocates(node: Any, train: bool) -> bool:
-    if node.type in TRAIN_ONLY_COPY:
-        return train and node.args.get("p", 0) > 0
-    return node.allocates
+    return node.op.allocates_in(node.args, train, node.allocates)
 
 
 def plan(graph: Graph, train: bool, dtype: str = "fp32", amp: bool = False,
@@ -150,10 +136,12 @@ def _hold_concat_pieces(p: Plan, nodes: list[Any]) -> None:
     """A chain of concats (DenseNet: each layer's output is concatenated after its input) is
     held as its pieces: torchvision keeps the list of all earlier outputs for the whole block and
     concatenates it afresh in every layer, so the pieces live until the chain's last concat."""
-    concats = [n for n in nodes if n.type == "concat"]
+    def holds(node: Any) -> bool:
+        return node.op is not None and node.op.holds_chain_pieces
+
+    concats = [n for n in nodes if holds(n)]
     heads = {n.inputs[0] for n in concats}
-    chained = [n for n in concats
-               if n.index in heads or p.graph.nodes[n.inputs[0]].type == "concat"]
+    chained = [n for n in concats if n.index in heads or holds(p.graph.nodes[n.inputs[0]])]
     links = {n.index for n in chained}
     ends: dict[int, int] = {}
     for node in reversed(chained):
@@ -166,79 +154,42 @@ def _hold_concat_pieces(p: Plan, nodes: list[Any]) -> None:
 
 
 def _saved(p: Plan, node: Any) -> list[tuple[Any, Storage | None]]:
-    """(storage key, new storage or None for an existing one) that autograd keeps for ``node``."""
-    i, t = node.index, node.type
-    ins = [p.out[j] for j in node.inputs]
-    if t in SAVES_NOTHING:
-        return []
-    if t == "dropout":
-        if node.args.get("p", 0) <= 0:
-            return []
-        # CUDA's fused native_dropout keeps a bool mask; the CPU path keeps a float noise tensor
-        mask = 1 if p.device == "cuda" else p.act_bytes
-        return [(("mask", i), Storage(_elements(node.shape) * mask))]
-    if t == "stochastic_depth":
-        if node.args.get("p", 0) <= 0:
-            return []
-        # torchvision: input * noise, noise of shape N×1×1×1 ("row") or 1×1×1×1 ("batch") in
-        # the input's dtype; the product's backward keeps only noise (the input needs no grad)
-        row = node.args.get("mode", "row") == "row"
-        return [(("mask", i), Storage(p.act_bytes if row else 0, 0 if row else p.act_bytes))]
-    if t == "layernorm":
-        # native_layer_norm keeps its input and per-row mean and rstd (fp32: the accumulation
-        # type), one value per normalised row each
-        rows = _elements(node.shape) // node.shape[node.args["pos"]]
-        return [(ins[0], None), (("ln_mean", i), Storage(rows * 4)),
-                (("ln_rstd", i), Storage(rows * 4))]
-    if t in SAVES_RESULT:
-        return [(p.out[i], None)]
-    if t in SAVES_INPUT_CLONE:
-        if p.out[i] == i:  # out of place: the input itself
-            return [(ins[0], None)]
-        return [(("clone", i), Storage(p.size(node.inputs[0])))]
-    if t in ("adaptive_avgpool", "gap"):
-        # output 1x1 runs as mean(), which keeps only sizes
-        return [] if tuple(node.args.get("out", ())) == (1, 1) else [(ins[0], None)]
-    if t == "mul":
-        return [(s, None) for s in dict.fromkeys(ins)]
-    if t == "lrn":
-        c, h, w = node.shape
-        size = node.args["size"]
-        # torch.nn.functional.local_response_norm: keeps x, the zero-padded x**2 (C+size-1
-        # channels), the base k + alpha*avg and its power
-        return [(ins[0], None),
-                (("lrn_sq", i), Storage((c + size - 1) * h * w * p.act_bytes)),
-                (("lrn_base", i), Storage(c * h * w * p.act_bytes)),
-                (("lrn_scale", i), Storage(c * h * w * p.act_bytes))]
-    if t in SAVES_INPUT or t not in _KNOWN:
-        if t not in _KNOWN:
-            p.notes.append(f"no memory rule for op {t!r}: assumed to keep its input")
-        saved: list[tuple[Any, Storage | None]] = [(ins[0], None)]
-        if t == "maxpool":  # int64 argmax indices, one per output element
-            saved.append((("indices", i), Storage(_elements(node.shape) * 8)))
-        if t == "bn":  # save_mean and save_invstd, fp32, C each (batch independent)
-            saved.append((("bn_stats", i), Storage(0, 2 * node.shape[0] * 4)))
-        if p.input_bytes != p.act_bytes and node.inputs[0] == 0 and t in ("conv", "linear"):
+    """(storage key, new storage or None for an existing one) that autograd keeps for ``node``:
+    what the op says it saves (``Op.saved``), placed on this plan's storages."""
+    i = node.index
+    rules = node.op.saved(node.args, [p.graph.nodes[j].shape for j in node.inputs], node.shape,
+                          p.device)
+    if rules is None:
+        p.notes.append(f"no memory rule for op {node.type!r}: assumed to keep its input")
+        rules = [Saved("input")]
+    out: list[tuple[Any, Storage | None]] = []
+    for r in rules:
+        if r.of == "output":
+            out.append((p.out[i], None))
+        elif r.of == "inputs":
+            out.extend((s, None) for s in dict.fromkeys(p.out[j] for j in node.inputs))
+        elif r.of == "new":
+            size = p.act_bytes if r.itemsize is None else r.itemsize
+            out.append(((r.name, i), Storage(r.elements * size, r.fixed)))
+        elif r.clone_in_place and p.out[i] != i:  # run in place: a clone of the input
+            out.append((("clone", i), Storage(p.size(node.inputs[0]))))
+        elif r.autocast and p.input_bytes != p.act_bytes and node.inputs[0] == 0:
             # autocast casts the fp32 input batch to a 16-bit copy, and that copy is saved
-            saved[0] = (("cast", i), Storage(_elements(p.graph.nodes[0].shape) * p.act_bytes))
-        return saved
-    return []
-
-
-_KNOWN = (SAVES_RESULT | SAVES_INPUT | SAVES_INPUT_CLONE | SAVES_NOTHING
-          | TRAIN_ONLY_COPY | {"adaptive_avgpool", "gap", "mul", "lrn", "layernorm"})
+            out.append((("cast", i), Storage(_elements(p.graph.nodes[0].shape) * p.act_bytes)))
+        else:
+            out.append((p.out[node.inputs[0]], None))
+    return out
 
 
 def conv_workspace(p: Plan, i: int, n: int) -> int:
-    """cuDNN scratch while conv ``i`` runs: its input + output (NHWC copies) for kernels > 1x1.
-
-    Empirical (docs/memory.md): on an H100 the VGG-16 inference peak is exactly the live
-    tensors plus conv1_2's input and output; 1x1 convolutions showed no such scratch."""
+    """cuDNN scratch while node ``i`` runs at batch ``n``: copies of the tensors its op names
+    (``Op.workspace``; empirical, docs/memory.md: on an H100 the VGG-16 inference peak is
+    exactly the live tensors plus conv1_2's input and output)."""
     node = p.graph.nodes[i]
-    if (p.device != "cuda" or node.type != "conv" or node.args.get("groups", 1) != 1
-            or tuple(node.args.get("k", (1, 1))) == (1, 1)):
+    if p.device != "cuda" or node.op is None:
         return 0
-    return _round(p.size(node.inputs[0]) * n) + _round(p.size(i) * n)
+    sizes = {"input": lambda: p.size(node.inputs[0]), "output": lambda: p.size(i)}
+    return sum(_round(sizes[t]() * n) for t in node.op.workspace(node.args))
 
 
 def inference_peak(p: Plan, n: int, workspace: bool = False) -> int:
@@ -252,9 +203,10 @@ def inference_peak(p: Plan, n: int, workspace: bool = False) -> int:
         if s == i:
             live += p.storages[s].at(n)
             extra = conv_workspace(p, i, n) if workspace else 0
-            if p.graph.nodes[i].type == "maxpool":
-                # max_pool2d runs as max_pool2d_with_indices: int64 indices live at this step
-                extra += _round(_elements(p.graph.nodes[i].shape) * 8 * n)
+            node = p.graph.nodes[i]
+            scratch = node.op.transient_bytes(node.args, node.shape) if node.op else 0
+            if scratch:  # e.g. max-pool indices, alive while the op runs
+                extra += _round(scratch * n)
             peak = max(peak, live + extra)
         for dead in ends.get(i, ()):
             live -= p.storages[dead].at(n)
@@ -271,18 +223,24 @@ def training_peak(p: Plan, n: int, workspace: bool = False) -> int:
 
     Forward: temporaries die after their last use, saved storages stay. Backward (reverse
     order): each node holds its output gradient and allocates its inputs' gradients (views for
-    add/concat/flatten), a second gradient reaching a tensor is summed into the first and freed,
-    and saved storages are freed once the earliest node that saved them has run.
+    ops whose input gradient is a view), a second gradient reaching a tensor is summed into the
+    first and freed, and saved storages are freed once the earliest node that saved them has run.
     """
-    nodes = p.graph.nodes
     first_saver = {k: min(v) for k, v in p.saved_by.items()}
+    live, peak = _forward(p, n, workspace, first_saver)
+    return max(peak, _backward(p, n, workspace, first_saver, live))
+
+
+def _forward(p: Plan, n: int, workspace: bool,
+             first_saver: dict[Any, int]) -> tuple[dict[Any, int], int]:
+    """The training forward pass: what is live at its end, and its peak."""
     created: dict[int, list[Any]] = {}
     for k, v in p.saved_by.items():
         if not isinstance(k, int):
             created.setdefault(min(v), []).append(k)
     live: dict[Any, int] = {0: p.storages[0].at(n)}
     peak = live[0]
-    for node in nodes[1:]:
+    for node in p.graph.nodes[1:]:
         i = node.index
         if p.out[i] < 0:
             continue
@@ -296,7 +254,15 @@ def training_peak(p: Plan, n: int, workspace: bool = False) -> int:
             s = p.out[j]
             if p.last_use.get(s) == i and s not in first_saver:
                 live.pop(s, None)
+    return live, peak
+
+
+def _backward(p: Plan, n: int, workspace: bool, first_saver: dict[Any, int],
+              live: dict[Any, int]) -> int:
+    """The backward pass in reverse order, from what the forward pass left live: its peak."""
+    nodes = p.graph.nodes
     acts = sum(live.values())
+    peak = 0
     buf_of: dict[int, int] = {}      # node -> gradient buffer id
     bufs: dict[int, list[int]] = {}  # buffer id -> [bytes, references]
     for i in range(len(nodes) - 1, 0, -1):
@@ -310,7 +276,7 @@ def training_peak(p: Plan, n: int, workspace: bool = False) -> int:
         for j in node.inputs:
             if j == 0:
                 continue  # the input batch needs no gradient
-            if node.type in GRAD_ALIAS:
+            if node.op.grad_is_view:
                 if j not in buf_of:
                     buf_of[j] = buf_of[i]
                     bufs[buf_of[i]][1] += 1

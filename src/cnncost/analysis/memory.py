@@ -53,12 +53,13 @@ def breakdown(p: Plan, n: int, optimizer: str = "momentum", dtype: str = "fp32",
     master = sum(_round(t * wb) for t in tensors)
     weights = master
     if amp:  # autocast's cached 16-bit copies of conv/linear weights (also saved for backward)
-        weights += sum(_round(_elements(s) * 2) for node in nodes if node.type in ("conv", "linear")
+        weights += sum(_round(_elements(s) * 2) for node in nodes
+                       if node.op is not None and node.op.autocast_weights
                        for s in node.param_shapes.values())
     buffers = sum(_round(_elements(s) * wb) for node in nodes for s in node.buffer_shapes.values())
     out = dict.fromkeys(BREAKDOWN_KEYS, 0)
     out.update(weights=weights, buffers=buffers, overhead=context)
-    if any(node.type == "linear" for node in nodes) and p.device == "cuda":
+    if any(node.op is not None and node.op.uses_cublas for node in nodes) and p.device == "cuda":
         out["workspace"] = CUBLAS_WORKSPACE
     if p.train:
         if optimizer not in OPTIMIZER_SLOTS:

@@ -49,6 +49,14 @@ class Row:
     def other_ops(self) -> Any:
         return self.cost.other_ops
 
+    @property
+    def backward_macs(self) -> Any:
+        return self.cost.backward_macs
+
+    @property
+    def backward_other_ops(self) -> Any:
+        return self.cost.backward_other_ops
+
     def as_dict(self) -> dict[str, Any]:
         d = {"name": self.name, "type": self.type, "output": list(self.output),
              **self.cost.as_dict()}
@@ -76,6 +84,8 @@ class Report:
     not_counted: tuple[str, ...] = ()
     #: what an import found worth saying (BN folded by the exporter, ...)
     import_notes: str = ""
+    #: show the backward columns in table/markdown/csv/html (``report --backward``)
+    backward: bool = False
 
     @property
     def layers(self) -> list[Row]:
@@ -83,7 +93,7 @@ class Report:
         return self.rows
 
     def to_dict(self) -> dict[str, Any]:
-        from ..render.report import jsonable
+        from ..render.text import jsonable
 
         return jsonable({
             "model": self.model, "title": self.title, "source": self.source,
@@ -140,12 +150,13 @@ def select(nodes: list[Node], start: str | None, until: str | None) -> list[Node
     return nodes[lo:hi + 1]
 
 
-def node_row(node: Node, batch: Any, nbytes: int) -> Row:
-    """The report row of one node."""
+def node_row(node: Node, batch: Any, nbytes: int, backward: tuple[Any, Any] = (0, 0)) -> Row:
+    """The report row of one node (``backward``: its per-sample backward MACs and other ops)."""
     act = batch * node.elements * nbytes if node.allocates else 0
     return Row(node.name, node.type, node.shape,
                Cost(params=node.params, macs=batch * node.macs, activation_bytes=act,
-                    buffers=node.buffers, other_ops=batch * node.other_ops))
+                    buffers=node.buffers, other_ops=batch * node.other_ops,
+                    backward_macs=batch * backward[0], backward_other_ops=batch * backward[1]))
 
 
 def rollup(rows: list[Row], depth: int) -> list[Row]:
@@ -184,7 +195,10 @@ def analyze_graph(graph: Graph, batch: Any = 1, dtype: str = "fp32", train: bool
             if t not in OPS:
                 raise CnnCostError(f"--only: unknown layer type {t!r}" + suggest(t, list(OPS)))
         nodes = [n for n in nodes if n.type in only]
-    rows = [node_row(n, batch, nbytes) for n in nodes]
+    from .training import backward_counts
+
+    backward = backward_counts(graph)
+    rows = [node_row(n, batch, nbytes, backward[n.index]) for n in nodes]
     totals = Cost.total(r.cost for r in rows)
     if depth is not None:
         rows = rollup(rows, depth)

@@ -14,8 +14,10 @@ from . import verify as _verify  # noqa: F401,E402
 from . import check as _check  # noqa: F401,E402
 from . import sweep as _sweep  # noqa: F401,E402
 from . import embed as _embed  # noqa: F401,E402
+from . import ops as _ops  # noqa: F401,E402
 from . import plot as _plot  # noqa: F401,E402
 from . import importcmd as _importcmd  # noqa: F401,E402
+from . import time as _time  # noqa: F401,E402
 
 __all__ = ["app", "main"]
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 from typing import Annotated, Any, Optional
 
 import typer
 
+from ..render.text import FORMATS
 from .app import app, emit
 from .options import Format, check_format
 
-FORMATS = ("table", "markdown", "json", "csv", "html")
 COLUMNS = ("id", "model", "quantity", "published", "computed", "unit", "status", "reason")
 
 Ledger = Annotated[Optional[str], typer.Option(
@@ -35,7 +33,8 @@ def _grouped(rows: list[dict[str, Any]], results: list[Any]) -> dict[str, list[d
 
 def _summary_line(s: dict[str, Any]) -> str:
     return (f"{s['entries']} entries: {s['reproduced']} reproduced, "
-            f"{s['known discrepancy']} known discrepancies, {s['REGRESSION']} regressions")
+            f"{s['known discrepancy']} known discrepancies, {s['recorded']} recorded, "
+            f"{s['REGRESSION']} regressions")
 
 
 def render(results: list[Any], fmt: str) -> str:
@@ -47,22 +46,20 @@ def render(results: list[Any], fmt: str) -> str:
     if fmt == "json":
         return json.dumps({"entries": rows, "summary": summ}, indent=2)
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow([*COLUMNS, "source"])
-        for row in rows:
-            writer.writerow([_cell(row[c]) for c in (*COLUMNS, "source")])
-        return buf.getvalue().rstrip("\n")
+        from ..render.text import csv_text
+
+        return csv_text([*COLUMNS, "source"],
+                        [[_cell(row[c]) for c in (*COLUMNS, "source")] for row in rows])
     groups = _grouped(rows, results)
     if fmt == "html":
-        from ..render.report import html_page, html_table
+        from ..render.text import html_page, html_table
 
         parts = [f"<h2>{html.escape(citation)}</h2>\n"
                  + html_table(list(COLUMNS), [[_cell(r[c]) for c in COLUMNS] for r in group])
                  for citation, group in groups.items()]
         return html_page("cnncost check", "<h1>cnncost check</h1>\n" + "\n".join(parts)
                          + f"\n<p>{html.escape(_summary_line(summ))}</p>")
-    from ..render.report import tabular
+    from ..render.text import tabular
 
     parts = []
     for citation, group in groups.items():
@@ -81,7 +78,7 @@ def render(results: list[Any], fmt: str) -> str:
 def _about(entry: Any, model: str) -> bool:
     from pathlib import Path
 
-    from ..verify.ledger import resolve_model
+    from ..verify.ledger_file import resolve_model
 
     def same(name: str) -> bool:
         if name == model or Path(name).name == model:
@@ -94,14 +91,16 @@ def _about(entry: Any, model: str) -> bool:
 
 @app.command()
 def check(ledger: Ledger = None, model: Model = None, fmt: Format = "table") -> None:
-    """Recompute every published figure of the ledger: reproduced, known discrepancy or REGRESSION.
+    """Recompute every published figure of the ledger: reproduced, known discrepancy or REGRESSION
+    (accuracy figures are recorded with their source, not recomputed).
 
     Exit 1 on any regression (a figure that no longer reproduces, or a known discrepancy that
     now matches); exit 2 on a malformed ledger.
     """
     from ..errors import CnnCostError
     from ..verify.ledger import check as run_check
-    from ..verify.ledger import load_ledger, summary
+    from ..verify.ledger import summary
+    from ..verify.ledger_file import load_ledger
 
     check_format(fmt, FORMATS)
     entries = load_ledger(ledger)

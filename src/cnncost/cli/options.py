@@ -18,6 +18,8 @@ From = Annotated[Optional[str], typer.Option("--from", help="start at this layer
 Only = Annotated[Optional[str], typer.Option("--only", help="keep rows of these op types, e.g. conv,linear")]
 Depth = Annotated[Optional[int], typer.Option("--depth", "-d", help="roll rows up to this many name parts")]
 Exact = Annotated[bool, typer.Option("--exact", help="exact integers instead of K/M/G units")]
+Backward = Annotated[bool, typer.Option(
+    "--backward", help="add backward MACs and other ops per layer (weight + input gradients)")]
 Symbolic = Annotated[bool, typer.Option("--symbolic", help="keep the spec's symbols (H, W, ...) symbolic")]
 
 

@@ -6,38 +6,56 @@ from typing import Annotated
 
 import typer
 
+from ..render.text import FORMATS
 from .app import app, emit
-from .options import (Aux, AuxAlias, Batch, Depth, Dtype, Exact, Format, From, Input, Only, Set,
-                      Symbolic, Until, aux_heads, check_format, split_types)
+from .options import (Aux, AuxAlias, Backward, Batch, Depth, Dtype, Exact, Format, From, Input,
+                      Only, Set, Symbolic, Until, aux_heads, check_format, split_types)
 from .importcmd import SkipUnknown
-
-FORMATS = ("table", "markdown", "json", "csv", "html")
 
 
 @app.command("list")
 def list_models(fmt: Format = "table") -> None:
-    """List every bundled model with its title and source."""
+    """List every bundled model by family: whose layout it follows (torchvision's, a paper's or a
+    lecture's), its title and source."""
     from ..spec.zoo import load_spec, model_names
 
     check_format(fmt, FORMATS)
-    specs = [load_spec(name) for name in model_names()]
+    specs = sorted((load_spec(name) for name in model_names()),
+                   key=lambda s: (s.family.casefold(), s.name))
+    columns = ["model", "family", "origin", "title", "source"]
+    rows = [[s.name, s.family, s.origin, s.title or "", s.source or ""] for s in specs]
     if fmt == "json":
         import json
 
-        emit(json.dumps([{"model": s.name, "title": s.title, "source": s.source} for s in specs],
-                        indent=2))
+        emit(json.dumps([dict(zip(columns, row)) for row in rows], indent=2))
         return
-    rows = [[s.name, s.title or "", s.source or ""] for s in specs]
     if fmt == "table":
-        from tabulate import tabulate
-
-        emit(tabulate(rows, headers=["model", "title", "source"], tablefmt="simple",
-                      maxcolwidths=[None, 40, 70]))
+        emit(_family_tables(rows))
         return
-    from ..render.report import tabular
+    from ..render.text import tabular
 
-    emit(tabular(["model", "title", "source"], rows, fmt,
-                 title="cnncost bundled models" if fmt == "html" else ""))
+    if fmt == "markdown":  # for docs: the sources are long; csv, json and html keep them
+        columns, rows = columns[:4], [row[:4] for row in rows]
+    emit(tabular(columns, rows, fmt, title="cnncost bundled models" if fmt == "html" else ""))
+
+
+def _family_tables(rows: list[list[str]]) -> str:
+    """One short table per family, headed by the family and its count per origin."""
+    from tabulate import tabulate
+
+    families: dict[str, list[list[str]]] = {}
+    for row in rows:
+        families.setdefault(row[1], []).append(row)
+    parts = []
+    for family, group in families.items():
+        origins = [o for o in ("torchvision", "paper", "lecture") if any(r[2] == o for r in group)]
+        counts = ", ".join(f"{sum(r[2] == o for r in group)} {o}" for o in origins)
+        table = tabulate([[r[0], r[2], r[3]] for r in group], headers=["model", "origin", "title"],
+                         tablefmt="simple", maxcolwidths=[None, None, 72])
+        parts.append(f"== {family} ({counts})\n{table}")
+    total = ", ".join(f"{sum(r[2] == o for r in rows)} {o}" for o in ("torchvision", "paper",
+                                                                       "lecture"))
+    return "\n\n".join(parts) + f"\n\n{len(rows)} models in {len(families)} families: {total}"
 
 
 @app.command()
@@ -47,7 +65,7 @@ def report(
     input: Input = None, batch: Batch = "1", dtype: Dtype = "fp32", set: Set = None,
     fmt: Format = "table", aux: Aux = False, train: AuxAlias = False, until: Until = None,
     start: From = None, only: Only = None, depth: Depth = None, exact: Exact = False,
-    symbolic: Symbolic = False, skip_unknown: SkipUnknown = False,
+    symbolic: Symbolic = False, skip_unknown: SkipUnknown = False, backward: Backward = False,
 ) -> None:
     """Per-layer output shapes, params, MACs and activation memory, with totals."""
     from ..api import analyze
@@ -58,6 +76,7 @@ def report(
     set_skip_unknown(skip_unknown)
     r = analyze(model, input=input, batch=batch, dtype=dtype, set=set, train=aux_heads(aux, train),
                 start=start, until=until, only=split_types(only), depth=depth, symbolic=symbolic)
+    r.backward = backward
     emit(render_report(r, fmt, exact))
 
 

@@ -17,10 +17,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ..render.text import FORMATS
 from .app import app, emit
 from .options import Batch, Dtype, Exact, Format, Symbolic, check_format
 
-FORMATS = ("table", "markdown", "json", "csv", "html")
 MAX_POINTS = 1_000_000
 PROGRESS_MIN_POINTS = 20
 _OPEN, _CLOSE = "([{", ")]}"
@@ -112,7 +112,7 @@ def run_sweep(model: Any, points: list[tuple], batch: Any = "1", dtype: str = "f
     """Analyze every point; one dict per point with its settings, input, totals (and error)."""
     from ..api import analyze
     from ..errors import CnnCostError
-    from ..render.report import csv_shape
+    from ..render.text import csv_shape
     from ..spec.schema import Spec
     from ..spec.zoo import load_spec
 
@@ -149,7 +149,7 @@ def _headers(keys: list[str]) -> list[str]:
 def render_sweep(rows: list[dict[str, Any]], keys: list[str], fmt: str, exact: bool,
                  note: str) -> str:
     """The sweep in one of FORMATS; json and csv carry exact integers (or expressions)."""
-    from ..render.report import fmt_bytes, fmt_count, fmt_exact, jsonable, tabular
+    from ..render.text import fmt_bytes, fmt_count, fmt_exact, jsonable, tabular
 
     errors = any(r["error"] for r in rows)
     if fmt == "json":
@@ -161,19 +161,14 @@ def render_sweep(rows: list[dict[str, Any]], keys: list[str], fmt: str, exact: b
                                      **({"error": r["error"]} if errors else {})}
                                     for r in rows]), indent=2)
     if fmt == "csv":
-        import csv
-        import io
+        from ..render.text import csv_text
 
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow([*keys, "input", "output", "params", "macs", "activation_bytes",
-                         *(["error"] if errors else [])])
-        for r in rows:
-            writer.writerow([*(r["set"][k] for k in keys), r["input"] or "", r["output"] or "",
-                             *("" if r[f] is None else str(r[f])
-                               for f in ("params", "macs", "activation_bytes")),
-                             *([r["error"] or ""] if errors else [])])
-        return buf.getvalue().rstrip("\n")
+        return csv_text([*keys, "input", "output", "params", "macs", "activation_bytes",
+                         *(["error"] if errors else [])],
+                        [[*(r["set"][k] for k in keys), r["input"] or "", r["output"] or "",
+                          *("" if r[f] is None else str(r[f])
+                            for f in ("params", "macs", "activation_bytes")),
+                          *([r["error"] or ""] if errors else [])] for r in rows])
     count = fmt_exact if exact else fmt_count
     size = fmt_exact if exact else fmt_bytes
     headers = _headers(keys) + (["error"] if errors else [])

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
+from ..render.text import FORMATS
 from .app import app, emit
 from .options import Aux, AuxAlias, Exact, Input, Set, aux_heads, check_format
 
-FORMATS = ("table", "markdown", "json", "csv", "html")
 # The analysis' columns carry report's names (render.COLUMNS); the reference run's sit beside them.
 HEADERS = ["layer", "type", "output", "actual output", "params", "actual params", "MACs",
            "counted MACs", "ok"]
@@ -21,7 +21,7 @@ CSV_FIELDS = ["name", "type", "expected_output", "actual_output", "expected_para
 
 
 def _shape(shape: Any) -> str:
-    from ..render.report import fmt_shape
+    from ..render.text import fmt_shape
 
     return "—" if shape is None else fmt_shape(tuple(shape))
 
@@ -29,7 +29,7 @@ def _shape(shape: Any) -> str:
 def _pair(expected: Any, actual: Any, fmt: Any, exact: bool) -> tuple[str, str, bool]:
     """Both cells of an analysis/reference pair: in ``fmt`` units, but exact when they differ
     (so the difference shows), plus whether they agree."""
-    from ..render.report import fmt_exact
+    from ..render.text import fmt_exact
 
     same = expected == actual
     show = fmt if same and not exact else fmt_exact
@@ -38,7 +38,7 @@ def _pair(expected: Any, actual: Any, fmt: Any, exact: bool) -> tuple[str, str, 
 
 def _rows(v: Any, exact: bool, color: bool) -> list[list[str]]:
     """Table body for table/markdown/html: one row per layer and a total row."""
-    from ..render.report import fmt_count
+    from ..render.text import fmt_count
 
     def red(text: str, ok: bool) -> str:
         return text if ok or not color else typer.style(text, fg="red", bold=True)
@@ -137,7 +137,7 @@ def render(v: Any, fmt: str, title: str, exact: bool = False) -> str:
         import json
 
         return json.dumps(v.to_dict(), indent=2)
-    from ..render.report import tabular
+    from ..render.text import tabular
 
     if fmt == "csv":
         return tabular(CSV_FIELDS, _csv_rows(v), "csv")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, ClassVar
 
-from .base import Op, need_bool, need_float, numel, register
+from .base import Op, Saved, need_bool, need_float, numel, register
 
 
 class _Activation(Op):
@@ -12,6 +12,11 @@ class _Activation(Op):
     any_layout = True  # element-wise
     #: elementary operations per element (comparisons, exps, divides, ...)
     cost: ClassVar[int] = 1
+    #: what autograd keeps for backward: "output" (relu, sigmoid, ...), "input" (gelu) or
+    #: "input_clone" (the input; run in place, a clone of it, since the output overwrote it)
+    keeps: ClassVar[str] = "output"
+    #: per element in backward: the derivative from the saved tensor times dy
+    grad_cost: ClassVar[int] = 1
 
     def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
         out = {k: need_float(v, k) for k, v in a.items() if k != "inplace"}
@@ -21,6 +26,14 @@ class _Activation(Op):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return self.cost * numel(out)
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        if self.keeps == "output":
+            return [Saved("output")]
+        return [Saved("input", clone_in_place=self.keeps == "input_clone")]
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return self.grad_cost * numel(out) if grads[0] else 0
 
     def fn(self, a: dict[str, Any]) -> Callable[[Any], Any]:
         raise NotImplementedError
@@ -55,6 +68,8 @@ class ReLU(_Activation):
 class ReLU6(_Activation):
     name, summary, inplace_default = "relu6", "min(max(x, 0), 6); in place by default", True
     cost = 2
+    keeps = "input_clone"
+    grad_cost = 2
 
     def fn(self, a):
         return lambda x: _np().clip(x, 0, 6)
@@ -65,6 +80,7 @@ class LeakyReLU(_Activation):
     name, summary, inplace_default = "leaky_relu", "x if x > 0 else slope*x", True
     args = {"slope": 0.01, "inplace": None}
     cost = 2
+    grad_cost = 2
 
     def fn(self, a):
         return lambda x: _np().where(x > 0, x, a["slope"] * x)
@@ -75,6 +91,7 @@ class ELU(_Activation):
     name, summary, inplace_default = "elu", "x if x > 0 else alpha*(exp(x)-1)", False
     args = {"alpha": 1.0, "inplace": None}
     cost = 3
+    grad_cost = 3
 
     def fn(self, a):
         return lambda x: _np().where(x > 0, x, a["alpha"] * (_np().exp(_np().minimum(x, 0)) - 1))
@@ -84,6 +101,7 @@ class ELU(_Activation):
 class Sigmoid(_Activation):
     name, summary = "sigmoid", "1/(1+exp(-x))"
     cost = 3
+    grad_cost = 3
 
     def fn(self, a):
         return _sigmoid
@@ -93,6 +111,7 @@ class Sigmoid(_Activation):
 class Tanh(_Activation):
     name, summary = "tanh", "tanh(x)"
     cost = 3
+    grad_cost = 3
 
     def fn(self, a):
         return lambda x: _np().tanh(x)
@@ -102,6 +121,8 @@ class Tanh(_Activation):
 class SiLU(_Activation):
     name, summary, inplace_default = "silu", "x*sigmoid(x) (swish); in place by default", True
     cost = 4
+    keeps = "input_clone"
+    grad_cost = 6
 
     def fn(self, a):
         return lambda x: x * _sigmoid(x)
@@ -113,6 +134,8 @@ class HardSigmoid(_Activation):
     # ONNX's HardSigmoid defaults are alpha 0.2, beta 0.5: importers always pass them
     args = {"alpha": 1 / 6, "beta": 0.5, "inplace": None}
     cost = 3
+    keeps = "input_clone"
+    grad_cost = 2
 
     def fn(self, a):
         if a["alpha"] == 1 / 6 and a["beta"] == 0.5:  # bit-exact with torch's relu6(x+3)/6
@@ -124,6 +147,8 @@ class HardSigmoid(_Activation):
 class HardSwish(_Activation):
     name, summary, inplace_default = "hardswish", "x*relu6(x+3)/6; in place by default", True
     cost = 4
+    keeps = "input_clone"
+    grad_cost = 4
 
     def fn(self, a):
         return lambda x: x * _np().clip(x + 3.0, 0.0, 6.0) / 6.0
@@ -133,6 +158,8 @@ class HardSwish(_Activation):
 class GELU(_Activation):
     name, summary = "gelu", "x*Phi(x) (exact, erf form)"
     cost = 5
+    keeps = "input"
+    grad_cost = 8
 
     def fn(self, a):
         return _gelu

@@ -13,6 +13,7 @@ from .base import need_int, register
 class Softplus(_Activation):
     name, summary = "softplus", "log(1 + exp(x)) (PyTorch beta 1)"
     cost = 3
+    keeps = "input"  # softplus_backward(grad, self, beta, threshold)
 
     def fn(self, a):
         return lambda x: _np().logaddexp(0.0, x)
@@ -22,6 +23,7 @@ class Softplus(_Activation):
 class Mish(_Activation):
     name, summary, inplace_default = "mish", "x*tanh(softplus(x)); in place by default", True
     cost = 5
+    keeps = "input_clone"  # mish_backward(grad, self): in place, a clone of the input
 
     def fn(self, a):
         np = _np()
@@ -33,6 +35,7 @@ class PReLU(_Activation):
     name, summary = "prelu", "x if x > 0 else a*x with a learnable slope per channel (or one)"
     args = {"num_parameters": 1, "inplace": None}
     cost = 2
+    keeps = "input"  # _prelu_kernel_backward(grad, self, weight)
 
     def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
         n = need_int(a["num_parameters"], "num_parameters", 1)

@@ -5,12 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from ..dims import Permuted, Shape, as_int, is_symbolic, layout_name, prod
-from ..errors import CnnCostError
+from ..errors import CnnCostError, suggest
+from ..expr import evaluate
 
 REQUIRED = object()
+
+
+class Gemm(NamedTuple):
+    """An op seen as ``groups`` matrix products of M (per sample) x N x K (implicit GEMM);
+    ``winograd``: a 3x3 stride-1 convolution, which cuDNN may run with Winograd transforms."""
+
+    groups: Any
+    m: Any
+    n: Any
+    k: Any
+    winograd: bool = False
 
 OPS: dict[str, Op] = {}
 
@@ -26,6 +38,27 @@ class Applied:
     macs: Any
     other_ops: Any
     allocates: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """One tensor autograd keeps for an op's backward pass.
+
+    ``of`` says which: ``"input"`` (the first input's storage), ``"inputs"`` (each distinct input
+    storage), ``"output"`` (the output's storage) or ``"new"`` (a tensor of its own, ``name``d,
+    of ``elements`` per sample × ``itemsize`` bytes, None meaning the activation dtype, plus
+    ``fixed`` batch-independent bytes). ``clone_in_place``: run in place, the op keeps a clone of
+    its input instead. ``autocast``: under AMP, when the input is the fp32 network input, the
+    16-bit copy autocast makes is what is kept.
+    """
+
+    of: str
+    name: str = ""
+    elements: Any = 0
+    itemsize: int | None = None
+    fixed: int = 0
+    clone_in_place: bool = False
+    autocast: bool = False
 
 
 #: the rule methods a memo key must name (a rule patched in a test is never served stale)
@@ -65,6 +98,14 @@ class Op:
     #: its tensors are attributes of the enclosing module, not of a module of its own
     #: (torchvision's ``CNBlock.layer_scale``): the torch key is ``<parent path>.<tensor name>``
     tensors_on_parent: ClassVar[bool] = False
+    #: a merge a spec's ``parallel``/``residual`` may name in ``merge:``
+    is_merge: ClassVar[bool] = False
+    #: counted in a network's depth (papers' "152 layers" count conv and linear layers)
+    counts_depth: ClassVar[bool] = False
+    #: a merge that gates one input by another (SE): depth follows its shallower input
+    is_gate: ClassVar[bool] = False
+    #: as a residual's merge, the shortcut comes first (DenseNet's ``cat([x, new])``)
+    shortcut_first: ClassVar[bool] = False
 
     # ---- argument handling -------------------------------------------------------------
     def prepare(self, a: dict[str, Any], ins: list[Shape]) -> dict[str, Any]:
@@ -74,6 +115,34 @@ class Op:
     def allocates(self, a: dict[str, Any]) -> bool:
         """Whether the output is a new tensor at inference (False for in-place ops and views)."""
         return not a.get("inplace", self.inplace_default)
+
+    def bind(self, value: dict[str, Any], env: dict[str, Any], loc: Any = None,
+             path: str = "") -> dict[str, Any]:
+        """A layer's spec arguments (aliases resolved, expressions evaluated in ``env``,
+        defaults filled in), refusing unknown, repeated or missing ones."""
+        args: dict[str, Any] = {}
+        for key, raw in value.items():
+            canon = self.aliases.get(key, key)
+            where = getattr(value, "key_locs", {}).get(key, loc)
+            if canon not in self.args:
+                raise CnnCostError(f"unknown argument {key!r} of {self.name!r}"
+                                   + suggest(str(key), list(self.args) + list(self.aliases)),
+                                   where, path)
+            if canon in args:
+                raise CnnCostError(f"argument {canon!r} of {self.name!r} given twice", loc, path)
+            if isinstance(raw, str) and raw in self.literals.get(canon, ()):
+                args[canon] = raw
+                continue
+            try:
+                args[canon] = evaluate(raw, env)
+            except CnnCostError as exc:
+                raise exc.with_context(where, path) from None
+        for key, default in self.args.items():
+            if key not in args:
+                if default is REQUIRED:
+                    raise CnnCostError(f"{self.name!r} needs argument {key!r}", loc, path)
+                args[key] = default
+        return args
 
     def apply(self, args: dict[str, Any], ins: list[Shape]) -> Applied:
         """Every rule on evaluated args and input shapes, memoised: deep nets repeat the same
@@ -131,6 +200,62 @@ class Op:
     def other_ops(self, a: dict[str, Any], ins: list[Shape], out: Shape) -> Any:
         """Non-MAC elementary operations (bias adds, comparisons, exps, ...)."""
         return 0
+
+    # ---- memory rules: what liveness and the fit ask of the op (docs/memory.md) -------------
+    #: its input gradient is a view of its output gradient (no new buffer in backward)
+    grad_is_view: ClassVar[bool] = False
+    #: under AMP, autocast caches a 16-bit copy of its weights (kept for backward too)
+    autocast_weights: ClassVar[bool] = False
+    #: on CUDA it runs through cuBLAS, which reserves its workspace once per process
+    uses_cublas: ClassVar[bool] = False
+    #: a chain of these (DenseNet's concats) holds its pieces until the chain's last link
+    holds_chain_pieces: ClassVar[bool] = False
+
+    def saved(self, a: dict[str, Any], ins: list[Shape], out: Shape,
+              device: str) -> list[Saved] | None:
+        """What autograd keeps for backward; None: no rule (the input is assumed, with a note)."""
+        return None
+
+    def allocates_in(self, a: dict[str, Any], train: bool, allocates: bool) -> bool:
+        """Whether the output is a new tensor in this mode (``allocates``: at inference)."""
+        return allocates
+
+    def transient_bytes(self, a: dict[str, Any], out: Shape) -> Any:
+        """Per-sample bytes of scratch that live only while the op runs (forward)."""
+        return 0
+
+    def workspace(self, a: dict[str, Any]) -> tuple[str, ...]:
+        """Tensors cuDNN copies into scratch while the op runs on CUDA: "input", "output"."""
+        return ()
+
+    # ---- training: backward and the time model (docs/time.md) --------------------------------
+    def backward_macs(self, a: dict[str, Any], ins: list[Shape], out: Shape,
+                      grads: tuple[bool, ...]) -> Any:
+        """Multiply-accumulates of the backward pass: the weight gradient of a learnable op
+        and, for each input whose ``grads`` flag is set (it needs a gradient), the input
+        gradient. Default: an op whose MACs are products with a learned weight (conv-like)
+        pays its forward MACs once for the weight gradient and once for the input gradient."""
+        fwd = self.macs(a, ins, out)
+        if not fwd:
+            return 0
+        learned = bool(self.param_shapes(a, ins, out))
+        return fwd * ((1 if learned else 0) + (1 if any(grads) else 0))
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list[Shape], out: Shape,
+                           grads: tuple[bool, ...]) -> Any:
+        """Non-MAC operations of the backward pass (bias and BN parameter gradients, the
+        derivative of an activation, pooling's scatter). Default: as many as the forward's
+        when an input needs a gradient (the ops below override it with their own rule)."""
+        return self.other_ops(a, ins, out) if any(grads) else 0
+
+    def gemm(self, a: dict[str, Any], ins: list[Shape], out: Shape) -> Gemm | None:
+        """The op as ``groups`` GEMMs of M (per sample) x N x K, for the time model's
+        efficiency terms; None for ops that are not matrix products."""
+        return None
+
+    def launches(self, a: dict[str, Any], train: bool) -> int:
+        """GPU kernels one forward application launches (0 for views and no-ops)."""
+        return 1
 
     # ---- numpy reference ---------------------------------------------------------------------
     def forward(self, a: dict[str, Any], xs: list[Any], w: dict[str, Any]) -> tuple[Any, int]:

@@ -6,7 +6,8 @@ from typing import Any
 
 from ..dims import floor_div, is_symbolic
 from ..errors import CnnCostError
-from .base import REQUIRED, Op, check_positive, need_bool, need_int, pair, register, spatial
+from .base import (REQUIRED, Gemm, Op, Saved, check_positive, need_bool, need_int, pair, register,
+                   spatial)
 
 
 def padding4(value: Any, k: tuple, d: tuple) -> tuple[Any, Any, Any, Any]:
@@ -34,6 +35,7 @@ def window_out(size: Any, pad_total: Any, k: Any, s: Any, d: Any) -> Any:
 @register
 class Conv(Op):
     name = "conv"
+    counts_depth = True
     summary = "2-D convolution: weight Cout×(Cin/groups)×kh×kw, optional bias"
     args = {"c": REQUIRED, "k": REQUIRED, "s": 1, "p": 0, "d": 1, "groups": 1, "bias": True}
     aliases = {"out": "c", "kernel": "k", "stride": "s", "padding": "p", "dilation": "d", "g": "groups"}
@@ -83,6 +85,35 @@ class Conv(Op):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return out[0] * out[1] * out[2] if a["bias"] else 0
+
+    # ---- memory rules -------------------------------------------------------------------
+    autocast_weights = True
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return [Saved("input", autocast=True)]
+
+    def workspace(self, a: dict[str, Any]) -> tuple[str, ...]:
+        # empirical (docs/memory.md): cuDNN copies input and output (NHWC) for dense kernels > 1x1
+        if a.get("groups", 1) != 1 or tuple(a.get("k", (1, 1))) == (1, 1):
+            return ()
+        return ("input", "output")
+
+    # training: weight gradient dW = sum over N*Ho*Wo of dy*x (one MAC per weight per output
+    # position, = the forward MACs, grouped or not); input gradient = the transposed convolution
+    # of dy with W (the forward MACs again), only where the input needs a gradient
+    def backward_macs(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        fwd = self.macs(a, ins, out)
+        return 2 * fwd if grads[0] else fwd
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return out[0] * out[1] * out[2] if a["bias"] else 0  # bias gradient: a sum of dy
+
+    def gemm(self, a: dict[str, Any], ins: list, out: tuple) -> Gemm:
+        kh, kw = a["k"]
+        g = a["groups"]
+        winograd = a["k"] == (3, 3) and a["s"] == (1, 1) and a["d"] == (1, 1) and g == 1
+        return Gemm(g, out[1] * out[2], floor_div(a["c"], g), floor_div(ins[0][0], g) * kh * kw,
+                    winograd)
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np

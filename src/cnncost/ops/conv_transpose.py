@@ -6,12 +6,13 @@ from typing import Any
 
 from ..dims import floor_div, is_symbolic
 from ..errors import CnnCostError
-from .base import REQUIRED, Op, check_positive, need_bool, need_int, pair, register, spatial
+from .base import REQUIRED, Op, Saved, check_positive, need_bool, need_int, pair, register, spatial
 
 
 @register
 class ConvTranspose(Op):
     name = "conv_transpose"
+    counts_depth = True
     summary = "transposed conv: weight Cin×(Cout/groups)×kh×kw; MACs Cin·H·W·(Cout/g)·kh·kw"
     args = {"c": REQUIRED, "k": REQUIRED, "s": 1, "p": 0, "output_padding": 0, "d": 1,
             "groups": 1, "bias": True}
@@ -58,6 +59,12 @@ class ConvTranspose(Op):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return out[0] * out[1] * out[2] if a["bias"] else 0
+
+    # ---- memory rules -------------------------------------------------------------------
+    autocast_weights = True
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return [Saved("input", autocast=True)]  # convolution_backward(grad, input, weight)
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..dims import Permuted, channel_axis, channels
-from .base import Op, numel, register
+from .base import Op, Saved, numel, register
 
 
 @register
@@ -27,6 +27,10 @@ class LayerScale(Op):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return numel(out)  # one multiply per element
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return [Saved("input")]  # gamma * x keeps x (gamma is a parameter)
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         x = xs[0]

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..dims import channel_axis, prod
 from ..errors import CnnCostError
-from .base import Op, need_bool, need_float, numel, register
+from .base import Op, Saved, need_bool, need_float, numel, register
 
 
 @register
@@ -36,6 +36,14 @@ class LayerNorm(Op):
         # with affine a multiply and an add; per normalised row: two divides, +eps, rsqrt
         rows = prod(out[:a["pos"]] + out[a["pos"] + 1:])
         return numel(out) * (7 if a["affine"] else 5) + 4 * rows
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        # native_layer_norm keeps its input and per-row mean and rstd (fp32: the accumulation
+        # type), one value per normalised row each
+        rows = numel(out) // out[a["pos"]]
+        return [Saved("input"), Saved("new", "ln_mean", rows, itemsize=4),
+                Saved("new", "ln_rstd", rows, itemsize=4)]
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np

@@ -6,12 +6,13 @@ from typing import Any
 
 from ..dims import Permuted, prod, relayout
 from ..errors import CnnCostError
-from .base import REQUIRED, Op, fmt_dims, need_bool, need_int, register
+from .base import REQUIRED, Gemm, Op, Saved, fmt_dims, need_bool, need_int, register
 
 
 @register
 class Linear(Op):
     name = "linear"
+    counts_depth = True
     summary = ("fully connected: weight out×in, optional bias; over the last axis "
                "(a flat input, or channels-last H×W×C as after permute)")
     args = {"out": REQUIRED, "bias": True}
@@ -41,6 +42,25 @@ class Linear(Op):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return prod(out) if a["bias"] else 0
+
+    # ---- memory rules -------------------------------------------------------------------
+    autocast_weights = True
+    uses_cublas = True
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return [Saved("input", autocast=True)]
+
+    # training: dW = dy^T x and dx = dy W, each positions*in*out MACs per sample (the forward
+    # MACs); dx only when needed
+    def backward_macs(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        fwd = self.macs(a, ins, out)
+        return 2 * fwd if grads[0] else fwd
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return prod(out) if a["bias"] else 0  # bias gradient: a sum of dy over the positions
+
+    def gemm(self, a: dict[str, Any], ins: list, out: tuple) -> Gemm:
+        return Gemm(1, prod(ins[0][:-1]), a["out"], ins[0][-1])  # M = positions per sample
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         x, weight = xs[0], w["weight"]

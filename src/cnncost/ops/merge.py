@@ -6,7 +6,7 @@ from typing import Any
 
 from ..dims import is_symbolic
 from ..errors import CnnCostError
-from .base import Op, fmt_dims as _fmt, need_bool, numel, register
+from .base import Op, Saved, fmt_dims as _fmt, need_bool, numel, register
 
 
 def same_dim(a: Any, b: Any) -> bool:
@@ -21,6 +21,7 @@ def same_dim(a: Any, b: Any) -> bool:
 
 class _Merge(Op):
     arity = None
+    is_merge = True
     args = {"inplace": False}
 
     def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
@@ -51,6 +52,14 @@ class Concat(_Merge):
             total = total + s[0]
         return (total, *first[1:])
 
+    # ---- memory rules -------------------------------------------------------------------
+    grad_is_view = True
+    holds_chain_pieces = True
+    shortcut_first = True
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return []
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np
 
@@ -75,6 +84,15 @@ class Add(_Merge):
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return (len(ins) - 1) * numel(out)
 
+    # ---- memory rules -------------------------------------------------------------------
+    grad_is_view = True
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return []
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return 0  # every input receives dy itself
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         y = xs[0]
         for x in xs[1:]:
@@ -85,6 +103,7 @@ class Add(_Merge):
 @register
 class Mul(_Merge):
     name = "mul"
+    is_gate = True
     summary = "element-wise product with broadcasting of 1x1 maps (SE gating)"
 
     def shape(self, a: dict[str, Any], ins: list) -> tuple:
@@ -105,6 +124,20 @@ class Mul(_Merge):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return (len(ins) - 1) * numel(out)
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return [Saved("inputs")]
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        # d(input i) = dy * (the product of the other inputs), then summed over the broadcast
+        # dims of input i (an SE gate's C x 1 x 1 collects H*W products per channel)
+        n = numel(out)
+        total = 0
+        for shape, needed in zip(ins, grads):
+            if needed:
+                total = total + (len(ins) - 1) * n + (n - numel(shape))
+        return total
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         y = xs[0]

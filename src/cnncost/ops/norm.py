@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Op, need_bool, need_float, need_int, numel, register
+from .base import Op, Saved, need_bool, need_float, need_int, numel, register
 
 
 @register
@@ -26,6 +26,18 @@ class BatchNorm(Op):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return 2 * numel(out)  # one multiply and one add per element once folded
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        # the input, and save_mean + save_invstd: two fp32 tensors of C (batch independent),
+        # two allocations
+        return [Saved("input"), Saved("new", "bn_mean", fixed=out[0] * 4),
+                Saved("new", "bn_invstd", fixed=out[0] * 4)]
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        # per element: x_hat (2), d_beta = sum dy (1), d_gamma = sum dy*x_hat (2); with the
+        # input gradient also dx = gamma*invstd*(dy - d_beta/m - x_hat*d_gamma/m) (4)
+        return (9 if grads[0] else 5) * numel(out)
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np
@@ -59,6 +71,18 @@ class LocalResponseNorm(Op):
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         # per element: n squares, n-1 adds, scale, add k, power, divide
         return numel(out) * (2 * a["size"] + 3)
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        # torch.nn.functional.local_response_norm keeps x, the zero-padded x**2 (C+size-1
+        # channels), the base k + alpha*avg and its power
+        c, h, w = out
+        return [Saved("input"), Saved("new", "lrn_sq", (c + a["size"] - 1) * h * w),
+                Saved("new", "lrn_base", c * h * w), Saved("new", "lrn_scale", c * h * w)]
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        # the forward's window sums and powers again, plus the chain rule through them
+        return 2 * self.other_ops(a, ins, out) if grads[0] else 0
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np

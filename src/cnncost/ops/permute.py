@@ -6,7 +6,7 @@ from typing import Any
 
 from ..dims import permute
 from ..errors import CnnCostError
-from .base import REQUIRED, Op, need_int, register
+from .base import REQUIRED, Op, Saved, need_int, register
 
 
 @register
@@ -31,6 +31,12 @@ class Permute(Op):
 
     def shape(self, a: dict[str, Any], ins: list) -> tuple:
         return permute(ins[0], a["dims"])
+
+    # ---- memory rules -------------------------------------------------------------------
+    grad_is_view = True
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return []
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         return xs[0].transpose(a["dims"]), 0

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..dims import ceil_div, floor_div, is_symbolic
 from ..errors import CnnCostError
-from .base import Op, REQUIRED, check_positive, need_bool, pair, register, spatial
+from .base import REQUIRED, Op, Saved, check_positive, need_bool, numel, pair, register, spatial
 
 
 def pool_out(size: Any, p: Any, k: Any, s: Any, d: Any, ceil: bool) -> Any:
@@ -81,6 +81,18 @@ class MaxPool(_Pool):
         kh, kw = a["k"]
         return out[0] * out[1] * out[2] * (kh * kw - 1)  # comparisons
 
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        # the input and the int64 argmax indices, one per output element
+        return [Saved("input"), Saved("new", "indices", numel(out), itemsize=8)]
+
+    def transient_bytes(self, a: dict[str, Any], out: tuple) -> Any:
+        # max_pool2d runs as max_pool2d_with_indices: int64 indices live while it runs
+        return numel(out) * 8
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return numel(out) if grads[0] else 0  # each dy added at its window's argmax
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np
 
@@ -102,6 +114,14 @@ class AvgPool(_Pool):
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         kh, kw = a["k"]
         return out[0] * out[1] * out[2] * kh * kw  # k*k - 1 adds and one divide
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return [Saved("input")]
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        kh, kw = a["k"]
+        return numel(out) * (kh * kw + 1) if grads[0] else 0  # one divide, k*k scattered adds
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np
@@ -151,6 +171,14 @@ class AdaptiveAvgPool(Op):
         rows = sum(e - s for s, e in adaptive_windows(h, a["out"][0]))
         cols = sum(e - s for s, e in adaptive_windows(w, a["out"][1]))
         return c * rows * cols  # one add (or the final divide) per element of every window
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        # output 1x1 runs as mean(), which keeps only sizes
+        return [] if tuple(a.get("out", ())) == (1, 1) else [Saved("input")]
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return self.other_ops(a, ins, out) if grads[0] else 0  # dy/area into every window cell
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np

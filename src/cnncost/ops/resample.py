@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import CnnCostError
-from .base import Op, need_bool, need_float, numel, pair, register, spatial
+from .base import Op, Saved, need_bool, need_float, numel, pair, register, spatial
 from .conv import padding4
 
 PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge"}
@@ -32,6 +32,11 @@ class Pad(Op):
         c, h, w = spatial(ins[0], self.name)
         t, b, left, r = a["p"]
         return (c, h + t + b, w + left + r)
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        # constant_pad_nd's backward needs only the pad sizes; reflection/replication keep self
+        return [] if a.get("mode", "constant") == "constant" else [Saved("input")]
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np
@@ -65,6 +70,10 @@ class Upsample(Op):
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         # bilinear: 4 taps, 3 lerps (2 multiplies + 1 add each) per output element
         return 0 if a["mode"] == "nearest" else 9 * numel(out)
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return []  # upsample_{nearest,bilinear}2d_backward need only the sizes
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np

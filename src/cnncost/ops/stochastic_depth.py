@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import CnnCostError
-from .base import Op, need_float, register
+from .base import Op, Saved, need_float, register
 
 
 @register
@@ -25,6 +25,20 @@ class StochasticDepth(Op):
         if a["mode"] not in ("row", "batch"):
             raise CnnCostError(f"stochastic depth mode must be row or batch, got {a['mode']!r}")
         return {"p": p, "mode": a["mode"]}
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        if a.get("p", 0) <= 0:
+            return []
+        # torchvision: input * noise, noise of shape N×1×1×1 ("row") or 1×1×1×1 ("batch") in
+        # the input's dtype; the product's backward keeps only noise (the input needs no grad).
+        # A batch-wide noise is one value: 4 bytes (2 under AMP; both round to one 512 B block)
+        if a.get("mode", "row") == "row":
+            return [Saved("new", "mask", 1)]
+        return [Saved("new", "mask", 0, fixed=4)]
+
+    def allocates_in(self, a: dict[str, Any], train: bool, allocates: bool) -> bool:
+        return train and a.get("p", 0) > 0
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         return xs[0], 0  # the inference form

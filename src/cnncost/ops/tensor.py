@@ -6,7 +6,7 @@ from typing import Any
 
 from ..dims import floor_div, is_symbolic
 from ..errors import CnnCostError
-from .base import REQUIRED, Op, need_float, need_int, numel, register, spatial
+from .base import REQUIRED, Op, Saved, need_bool, need_float, need_int, numel, register, spatial
 
 
 @register
@@ -19,6 +19,15 @@ class Flatten(Op):
     def shape(self, a: dict[str, Any], ins: list) -> tuple:
         return (numel(ins[0]),)
 
+    # ---- memory rules -------------------------------------------------------------------
+    grad_is_view = True
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return []
+
+    def launches(self, a: dict[str, Any], train: bool) -> int:
+        return 0  # a view (or a pass-through): no kernel
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         return xs[0].reshape(xs[0].shape[0], -1), 0
 
@@ -27,7 +36,9 @@ class Flatten(Op):
 class Dropout(Op):
     name = "dropout"
     summary = "dropout: identity at inference; keeps a mask in training"
-    args = {"p": 0.5}
+    # inplace: torch's nn.Dropout(inplace=True), which matters in training only (no new output,
+    # and a float noise tensor rather than CUDA's fused kernel's bool mask is kept)
+    args = {"p": 0.5, "inplace": False}
     inplace_default = True
     any_layout = True
 
@@ -35,7 +46,29 @@ class Dropout(Op):
         p = need_float(a["p"], "p")
         if not 0.0 <= p <= 1.0:
             raise CnnCostError(f"dropout probability p must be in [0, 1], got {p}")
-        return {"p": p}
+        return {"p": p, "inplace": need_bool(a["inplace"], "inplace")}
+
+    def allocates(self, a: dict[str, Any]) -> bool:
+        return False  # at inference dropout returns its input, in place or not
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        if a.get("p", 0) <= 0:
+            return []
+        # CUDA's fused native_dropout keeps a bool mask; the CPU path and the in-place one
+        # (torch.dropout_, never fused) keep a noise tensor of the input's dtype
+        fused = device == "cuda" and not a.get("inplace", False)
+        return [Saved("new", "mask", numel(out), itemsize=1 if fused else None)]
+
+    def allocates_in(self, a: dict[str, Any], train: bool, allocates: bool) -> bool:
+        # in place, dropout multiplies its input by the noise: no new output
+        return train and a.get("p", 0) > 0 and not a.get("inplace", False)
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return numel(out) if grads[0] and a["p"] > 0 else 0  # dy times the saved mask
+
+    def launches(self, a: dict[str, Any], train: bool) -> int:
+        return 1 if train and a["p"] > 0 else 0  # identity at inference
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         return xs[0], 0
@@ -52,6 +85,15 @@ class Identity(Op):
     def prepare(self, a: dict[str, Any], ins: list) -> dict[str, Any]:
         return {"p": need_float(a["p"], "p")}
 
+    # ---- memory rules -------------------------------------------------------------------
+    grad_is_view = True
+
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return []
+
+    def launches(self, a: dict[str, Any], train: bool) -> int:
+        return 0  # a view (or a pass-through): no kernel
+
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         return xs[0], 0
 
@@ -63,6 +105,13 @@ class Softmax(Op):
 
     def other_ops(self, a: dict[str, Any], ins: list, out: tuple) -> Any:
         return 3 * numel(out)  # exp, add, divide
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return [Saved("output")]
+
+    def backward_other_ops(self, a: dict[str, Any], ins: list, out: tuple, grads: tuple) -> Any:
+        return 4 * numel(out) if grads[0] else 0  # y * (dy - sum(dy * y))
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         import numpy as np
@@ -85,6 +134,10 @@ class ChannelShuffle(Op):
         if not is_symbolic(c) and not is_symbolic(g) and c % g:
             raise CnnCostError(f"groups={g} does not divide the {c} input channels")
         return {"groups": g}
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return []
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         x = xs[0]
@@ -112,6 +165,13 @@ class Chunk(Op):
 
     def shape(self, a: dict[str, Any], ins: list) -> tuple:
         return (floor_div(ins[0][0], a["parts"]), *ins[0][1:])
+
+    # ---- memory rules -------------------------------------------------------------------
+    def saved(self, a: dict[str, Any], ins: list, out: tuple, device: str) -> list[Saved]:
+        return []
+
+    def launches(self, a: dict[str, Any], train: bool) -> int:
+        return 0  # a view (or a pass-through): no kernel
 
     def forward(self, a: dict[str, Any], xs: list, w: dict) -> tuple[Any, int]:
         x = xs[0]

@@ -139,11 +139,15 @@ def check_suffix(path: str | Path) -> str:
 def render(reports: list[Any], metrics: list[str], suffix: str) -> bytes:
     """The chart as SVG, PNG or PDF bytes."""
     suffix = check_suffix("x" + suffix)
-    fig = figure(reports, metrics)
+    return figure_bytes(figure(reports, metrics), suffix)
+
+
+def figure_bytes(fig: Any, suffix: str) -> bytes:
+    """A matplotlib Figure encoded deterministically (no dates, fixed SVG ids)."""
     from matplotlib import rc_context
 
     buf = io.BytesIO()
-    fmt = suffix[1:]
+    fmt = check_suffix("x" + suffix)[1:]
     meta: dict[str, Any] = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None},
                             "png": {}}[fmt]
     with rc_context({"svg.hashsalt": "cnncost", "svg.fonttype": "none"}):
@@ -151,14 +155,19 @@ def render(reports: list[Any], metrics: list[str], suffix: str) -> bytes:
     return buf.getvalue()
 
 
-def save(reports: list[Any], metrics: list[str], path: str | Path) -> Path:
-    """Draw the chart and write it atomically to ``path`` (suffix picks the format)."""
+def write_chart(path: str | Path, make: Any) -> Path:
+    """Write the bytes ``make(suffix)`` returns to ``path`` atomically (suffix picks the format)."""
     from ..cli.embedding import write_atomic
 
     path = Path(path)
     if not path.parent.is_dir():
         raise CnnCostError(f"no such folder: {path.parent}")
-    data = render(reports, metrics, path.suffix.lower())
+    data = make(check_suffix(path))
     if not (path.is_file() and path.read_bytes() == data):  # unchanged charts keep their mtime
         write_atomic(path, data)
     return path
+
+
+def save(reports: list[Any], metrics: list[str], path: str | Path) -> Path:
+    """Draw the chart and write it atomically to ``path`` (suffix picks the format)."""
+    return write_chart(path, lambda suffix: render(reports, metrics, suffix))

@@ -1,122 +1,33 @@
-"""Pure functions from reports to text: table, markdown, csv, json, html.
-
->>> fmt_count(23296), fmt_bytes(802816), fmt_count(15470264320)
-('23.3K', '784 KiB', '15.47G')
+"""Reports and comparisons as table, markdown, csv, json and html (the shared writers are
+:mod:`.text`).
 """
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
-from functools import lru_cache
 from typing import Any
 
 from ..cost import FIELDS as COST_FIELDS
 from ..dims import is_symbolic
+from .text import (csv_shape, csv_text, fmt_bytes, fmt_count, fmt_exact, fmt_shape, html_page,
+                   html_table, jsonable, _page, sym_str)
 
-FORMATS = ("table", "markdown", "json", "csv", "html")
-
-
-@lru_cache(maxsize=1)
-def _printer() -> Any:
-    """sympy's str() printer, remembering the text of every sub-expression it printed (reports
-    repeat the same floors and products in many rows). The text is exactly str()'s."""
-    from sympy import Float
-    from sympy.printing.str import StrPrinter
-
-    class MemoPrinter(StrPrinter):
-        memo: dict[Any, str] = {}
-
-        def _print(self, expr: Any, **kwargs: Any) -> str:
-            if kwargs or isinstance(expr, Float):  # a Float's text depends on its nesting
-                return super()._print(expr, **kwargs)
-            try:
-                return self.memo[expr]
-            except KeyError:
-                if len(self.memo) > 100_000:
-                    self.memo.clear()
-                text = self.memo[expr] = super()._print(expr)
-                return text
-            except TypeError:  # unhashable
-                return super()._print(expr)
-
-    return MemoPrinter({"order": None})
-
-
-@lru_cache(maxsize=8192)
-def _sym_str(x: Any) -> str:
-    return _printer().doprint(x)
-
-
-def sym_str(x: Any) -> str:
-    """str() of a sympy expression, cached: printing is slow and reports repeat expressions."""
-    try:
-        return _sym_str(x)
-    except TypeError:  # unhashable
-        return str(x)
-
-
-def jsonable(value: Any) -> Any:
-    """Ints stay ints; sympy becomes a sympy-parsable string; containers recurse."""
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if is_symbolic(value):
-        return sym_str(value)
-    return value
-
-
-def fmt_count(n: Any) -> str:
-    """Decimal units: 23.3K, 72.86M, 15.47G."""
-    if is_symbolic(n):
-        return sym_str(n)
-    if isinstance(n, float):
-        return f"{n:.4g}"
-    for unit, scale in (("T", 10**12), ("G", 10**9), ("M", 10**6), ("K", 10**3)):
-        if abs(n) >= scale:
-            return f"{n / scale:.4g}{unit}"
-    return str(n)
-
-
-def fmt_bytes(n: Any) -> str:
-    """Binary (IEC) units: 784 KiB, 51.72 MiB."""
-    if is_symbolic(n):
-        return f"{sym_str(n)} B"
-    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if abs(n) >= scale:
-            return f"{n / scale:.4g} {unit}"
-    return f"{n} B"
-
-
-def fmt_exact(n: Any) -> str:
-    """Exact integer with thousands separators (or the expression)."""
-    return sym_str(n) if is_symbolic(n) else f"{n:,}"
-
-
-def fmt_shape(shape: tuple) -> str:
-    """64×56×56."""
-    return "×".join(sym_str(d) if is_symbolic(d) else str(d) for d in shape)
-
-
-def csv_shape(shape: tuple) -> str:
-    """64x56x56 for CSV; a compound symbolic size is parenthesised so that the ``x`` separators
-    stay unambiguous: ``64x(floor(H/4 - 7/4) + 1)xW``."""
-    return "x".join(f"({sym_str(d)})" if is_symbolic(d) and not d.is_Atom else
-                    (sym_str(d) if is_symbolic(d) else str(d)) for d in shape)
-
-
-def _cells(row: Any, exact: bool) -> list[str]:
+def _cells(row: Any, exact: bool, backward: bool = False) -> list[str]:
     count = fmt_exact if exact else fmt_count
     size = fmt_exact if exact else fmt_bytes
     c = row.cost
-    return [row.name, row.type, fmt_shape(row.output), count(c.params), count(c.macs),
-            size(c.activation_bytes)]
+    cells = [row.name, row.type, fmt_shape(row.output), count(c.params), count(c.macs),
+             size(c.activation_bytes)]
+    return cells + [count(c.backward_macs), count(c.backward_other_ops)] if backward else cells
 
 
 REPORT_HEADERS = ["layer", "type", "output", "params", "MACs", "activation"]
+BACKWARD_HEADERS = ["bwd MACs", "bwd other ops"]
+
+
+def _headers(report: Any) -> list[str]:
+    return REPORT_HEADERS + BACKWARD_HEADERS if report.backward else REPORT_HEADERS
 
 
 def _header_line(report: Any) -> str:
@@ -129,27 +40,42 @@ def _totals_line(report: Any) -> str:
     t = report.totals
     if report.symbolic:
         return (f"params {sym_str(t.params)} · MACs {sym_str(t.macs)} · activation bytes "
-                f"{sym_str(t.activation_bytes)}")
+                f"{sym_str(t.activation_bytes)}" + _backward_line(report))
     return (f"params {fmt_count(t.params)} ({t.params:,}) · MACs {fmt_count(t.macs)} "
             f"({t.macs:,}) · activations {fmt_bytes(t.activation_bytes)} "
-            f"({t.activation_bytes:,} B)")
+            f"({t.activation_bytes:,} B)" + _backward_line(report))
+
+
+def _backward_line(report: Any) -> str:
+    """Totals of backward and of a training step (2 × (forward + backward) MACs in FLOP)."""
+    if not report.backward:
+        return ""
+    t = report.totals
+    step = 2 * (t.macs + t.backward_macs)
+    if report.symbolic:
+        return f" · backward MACs {sym_str(t.backward_macs)} · training FLOPs {sym_str(step)}"
+    return (f" · backward MACs {fmt_count(t.backward_macs)} ({t.backward_macs:,}) · training "
+            f"FLOPs 2×(fwd+bwd) {fmt_count(step)} ({step:,})")
 
 
 def report_rows(report: Any, exact: bool = False) -> list[list[str]]:
     """Table body: one row per layer and a total row."""
-    rows = [_cells(r, exact) for r in report.rows]
+    rows = [_cells(r, exact, report.backward) for r in report.rows]
     count = fmt_exact if exact else fmt_count
     size = fmt_exact if exact else fmt_bytes
     t = report.totals
-    rows.append(["total", "", "", count(t.params), count(t.macs), size(t.activation_bytes)])
+    total = ["total", "", "", count(t.params), count(t.macs), size(t.activation_bytes)]
+    if report.backward:
+        total += [count(t.backward_macs), count(t.backward_other_ops)]
+    rows.append(total)
     return rows
 
 
 def report_table(report: Any, exact: bool = False) -> str:
     from tabulate import tabulate
 
-    body = tabulate(report_rows(report, exact), headers=REPORT_HEADERS, tablefmt="simple",
-                    colalign=("left", "left", "left", "right", "right", "right"),
+    body = tabulate(report_rows(report, exact), headers=_headers(report), tablefmt="simple",
+                    colalign=("left", "left", "left") + ("right",) * (len(_headers(report)) - 3),
                     disable_numparse=True)
     lines = [_header_line(report)]
     if report.source:
@@ -161,8 +87,8 @@ def report_table(report: Any, exact: bool = False) -> str:
 def report_markdown(report: Any, exact: bool = False) -> str:
     from tabulate import tabulate
 
-    body = tabulate(report_rows(report, exact), headers=REPORT_HEADERS, tablefmt="github",
-                    colalign=("left", "left", "left", "right", "right", "right"),
+    body = tabulate(report_rows(report, exact), headers=_headers(report), tablefmt="github",
+                    colalign=("left", "left", "left") + ("right",) * (len(_headers(report)) - 3),
                     disable_numparse=True)
     lines = [f"**{_header_line(report)}**", ""]
     if report.source:
@@ -175,18 +101,14 @@ CSV_FIELDS = ["name", "type", "output", *COST_FIELDS]
 
 
 def report_csv(report: Any) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
-    for r in report.rows:
-        writer.writerow([r.name, r.type, csv_shape(r.output),
-                         *map(str, r.cost.as_dict().values())])
-    writer.writerow(["total", "", "", *map(str, report.totals.as_dict().values())])
-    return buf.getvalue().rstrip("\n")
+    rows = [[r.name, r.type, csv_shape(r.output), *map(str, r.cost.as_dict().values())]
+            for r in report.rows]
+    rows.append(["total", "", "", *map(str, report.totals.as_dict().values())])
+    return csv_text(CSV_FIELDS, rows)
 
 
 def report_html(report: Any, exact: bool = False) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in REPORT_HEADERS)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in _headers(report))
     body = "\n".join(
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
         for cells in report_rows(report, exact)
@@ -196,14 +118,6 @@ def report_html(report: Any, exact: bool = False) -> str:
     return _page(title, f"<h1>{title}</h1>{source}<table><thead><tr>{head}</tr></thead>"
                         f"<tbody>\n{body}\n</tbody></table><p>Totals: "
                         f"{html.escape(_totals_line(report))}</p>")
-
-
-def _page(title: str, content: str) -> str:
-    style = ("body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}"
-             "td:nth-child(-n+3),th:nth-child(-n+3){text-align:left}td.l,th.l{text-align:left}")
-    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>"
-            f"<style>{style}</style></head><body>\n{content}\n</body></html>")
 
 
 def render_report(report: Any, fmt: str, exact: bool = False) -> str:
@@ -217,9 +131,6 @@ def render_report(report: Any, fmt: str, exact: bool = False) -> str:
     if fmt == "html":
         return report_html(report, exact)
     return report_table(report, exact)
-
-
-# ---- compare ---------------------------------------------------------------------------------
 
 
 def ratio(a: Any, b: Any) -> Any:
@@ -274,16 +185,13 @@ def render_compare(reports: list[Any], fmt: str, exact: bool = False) -> str:
         return json.dumps(compare_dict(reports), indent=2)
     rows = compare_rows(reports, exact)
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["model", "input", "params", "macs", "activation_bytes", "ratio_params",
-                         "ratio_macs", "ratio_activation_bytes"])
         d = compare_dict(reports)
-        for r, m, q in zip(reports, d["models"], d["ratios"]):
-            t = m["totals"]
-            writer.writerow([m["model"], csv_shape(r.input), t["params"], t["macs"],
-                             t["activation_bytes"], q["params"], q["macs"], q["activation_bytes"]])
-        return buf.getvalue().rstrip("\n")
+        return csv_text(["model", "input", "params", "macs", "activation_bytes", "ratio_params",
+                         "ratio_macs", "ratio_activation_bytes"],
+                        [[m["model"], csv_shape(r.input), m["totals"]["params"],
+                          m["totals"]["macs"], m["totals"]["activation_bytes"], q["params"],
+                          q["macs"], q["activation_bytes"]]
+                         for r, m, q in zip(reports, d["models"], d["ratios"])])
     note = f"batch {reports[0].batch} · {reports[0].dtype} · ratios to {reports[0].model}"
     if fmt == "html":  # html_table: right-aligned by column, as every command's tables
         return html_page("cnncost compare",
@@ -293,81 +201,3 @@ def render_compare(reports: list[Any], fmt: str, exact: bool = False) -> str:
     table = tabulate(rows, headers=COMPARE_HEADERS, tablefmt=tablefmt, colalign=colalign,
                      disable_numparse=True)
     return f"{table}\n\n{note}" if fmt != "markdown" else f"{table}\n\n_{note}_"
-
-
-# ---- shared helpers for every command's tables ----------------------------------------------
-
-# JSON/CSV field -> column header in table, markdown and html output, so that every command
-# names (and units) the same quantity the same way. Byte columns hold bytes in JSON/CSV and IEC
-# units (KiB, MiB, GiB) in the other formats; counts hold integers / K, M, G units.
-COLUMNS = {"name": "layer", "model": "model", "type": "type", "input": "input",
-           "output": "output", "params": "params", "macs": "MACs",
-           "activation_bytes": "activation", "buffers": "buffers", "other_ops": "other ops",
-           "flops": "FLOPs (2×MACs)"}
-
-
-def html_page(title: str, content: str) -> str:
-    """A standalone HTML page with cnncost's table style (the one used by every command)."""
-    return _page(html.escape(title), content)
-
-
-def _numeric(header: str) -> bool:
-    """Count, byte and ratio columns, right-aligned in every format."""
-    return header in ("params", "MACs", "activation", "buffers", "other ops") or \
-        header.startswith("×") or header.rsplit(" ", 1)[-1] in ("params", "MACs")
-
-
-def html_table(headers: list[str], rows: list[list[str]]) -> str:
-    """A ``<table>`` fragment of already formatted cells (for pages with several tables);
-    text columns are left-aligned, numeric ones (see ``_numeric``) right-aligned."""
-    left = [not _numeric(h) for h in headers]
-
-    def cell(tag: str, i: int, text: str) -> str:
-        cls = ' class="l"' if i < len(left) and left[i] else ""
-        return f"<{tag}{cls}>{html.escape(text)}</{tag}>"
-
-    head = "".join(cell("th", i, h) for i, h in enumerate(headers))
-    body = "\n".join("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(cells)) + "</tr>"
-                     for cells in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
-
-
-def tabular(headers: list[str], rows: list[list[str]], fmt: str, note: str = "",
-            title: str = "") -> str:
-    """Rows of already formatted cells as table, markdown, csv or a standalone html page; count,
-    byte and ratio columns (by their COLUMNS header) are right-aligned, the rest left-aligned.
-
-    >>> print(tabular(["model", "params"], [["tiny", "224"]], "markdown", note="batch 1"))
-    | model   |   params |
-    |---------|----------|
-    | tiny    |      224 |
-    <BLANKLINE>
-    _batch 1_
-    >>> print(tabular(["model", "params"], [["tiny", "224"]], "csv"))
-    model,params
-    tiny,224
-    """
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(headers)
-        writer.writerows(rows)
-        return buf.getvalue().rstrip("\n")
-    notes = note.splitlines() if note else []
-    if fmt == "html":
-        top = (f"<h1>{html.escape(title)}</h1>" if title else "") + "".join(
-            f"<p>{html.escape(line)}</p>" for line in notes)
-        return html_page(title or "cnncost", top + html_table(headers, rows))
-    from tabulate import tabulate
-
-    colalign = tuple("right" if _numeric(h) else "left" for h in headers)
-    if fmt == "markdown":
-        rows = [[c.replace("|", "\\|") for c in cells] for cells in rows]
-    table = tabulate(rows, headers=headers, tablefmt="github" if fmt == "markdown" else "simple",
-                     colalign=colalign, disable_numparse=True)
-    if fmt == "markdown":
-        lines = ([f"**{title}**", ""] if title else []) + [table]
-        lines += [part for line in notes if line.strip() for part in ("", f"_{line.strip()}_")]
-    else:
-        lines = ([title, ""] if title else []) + [table] + (["", note] if note else [])
-    return "\n".join(lines)

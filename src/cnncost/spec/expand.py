@@ -14,13 +14,12 @@ from typing import Any
 from ..dims import Permuted, Shape, channels_first, is_symbolic
 from ..errors import CnnCostError, Loc, suggest
 from ..expr import evaluate
-from ..ops import OPS, REQUIRED, Op
+from ..ops import MERGES, OPS, PROJECT_CONV, PROJECT_NORM, RESIDUAL_MERGE, Op
 from .bindings import environment
-from ..graph import Graph, Node
+from ..graph import MAX_NODES, Graph, Node
 from .schema import Spec
 from .yamlio import LList, LMap
 
-MAX_NODES = 100_000
 CONSTRUCTS = ("repeat", "for", "seq", "parallel", "residual", "side")
 ITEM_KEYS = ("name", "when")
 
@@ -81,27 +80,17 @@ class Builder:
 
     def __init__(self, spec: Spec):
         self.spec = spec
-        self.nodes: list[Node] = []
+        self.graph = Graph(spec, (), [], 0, False, {})
         self.stack: list[str] = []
 
     # ---- nodes --------------------------------------------------------------------------
-    def _append(self, node: Node) -> int:
-        if len(self.nodes) >= MAX_NODES:
-            raise CnnCostError(f"network expands to more than {MAX_NODES:,} layers")
-        self.nodes.append(node)
-        return node.index
+    @property
+    def nodes(self) -> list[Node]:
+        return self.graph.nodes
 
     def op_node(self, op: Op, args: dict[str, Any], inputs: list[int], name: str,
                 loc: Loc | None, train_only: bool) -> int:
-        ins = [self.nodes[i].shape for i in inputs]
-        r = op.apply(args, ins)
-        node = Node(
-            index=len(self.nodes), name=name, type=op.name, op=op, args=dict(r.args),
-            inputs=tuple(inputs), shape=r.shape, train_only=train_only, loc=loc,
-            param_shapes=dict(r.param_shapes), buffer_shapes=dict(r.buffer_shapes), macs=r.macs,
-            other_ops=r.other_ops, allocates=r.allocates,
-        )
-        return self._append(node)
+        return self.graph.add(op, args, inputs, name, loc, train_only)
 
     # ---- items --------------------------------------------------------------------------
     def seq(self, items: Any, x: int, scope: _Scope, env: dict[str, Any], train: bool,
@@ -172,29 +161,7 @@ class Builder:
         if not isinstance(value, dict):
             raise CnnCostError(f"arguments of {op.name!r} must be a mapping like "
                                f"{{{next(iter(op.args), 'k')}: ...}}", loc)
-        local = _in_vars(env, self.nodes[x].shape)
-        args: dict[str, Any] = {}
-        for key, raw in value.items():
-            canon = op.aliases.get(key, key)
-            if canon not in op.args:
-                raise CnnCostError(f"unknown argument {key!r} of {op.name!r}"
-                                   + suggest(str(key), list(op.args) + list(op.aliases)),
-                                   getattr(value, "key_locs", {}).get(key, loc), path)
-            if canon in args:
-                raise CnnCostError(f"argument {canon!r} of {op.name!r} given twice", loc, path)
-            if isinstance(raw, str) and raw in op.literals.get(canon, ()):
-                args[canon] = raw
-            else:
-                try:
-                    args[canon] = evaluate(raw, local)
-                except CnnCostError as exc:
-                    raise exc.with_context(getattr(value, "key_locs", {}).get(key, loc),
-                                           path) from None
-        for key, default in op.args.items():
-            if key not in args:
-                if default is REQUIRED:
-                    raise CnnCostError(f"{op.name!r} needs argument {key!r}", loc, path)
-                args[key] = default
+        args = op.bind(value, _in_vars(env, self.nodes[x].shape), loc, path)
         try:
             return self.op_node(op, args, [x], path, loc, train)
         except CnnCostError as exc:
@@ -300,9 +267,10 @@ class Builder:
 
     def _merge(self, how: Any, inputs: list[int], scope: _Scope, name: str | None, loc: Loc,
                train: bool, inplace: Any) -> int:
-        if how not in ("concat", "add", "mul"):
-            raise CnnCostError(f"merge must be concat, add or mul, got {how!r}", loc)
-        args = {} if how == "concat" else {"inplace": inplace}
+        if how not in MERGES:
+            raise CnnCostError(f"merge must be {', '.join(MERGES[:-1])} or {MERGES[-1]}, got "
+                               f"{how!r}", loc)
+        args = {"inplace": inplace} if "inplace" in OPS[how].args else {}
         return self.op_node(OPS[how], args, inputs, scope.prefix + (name or how), loc, train)
 
     def _c_parallel(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
@@ -343,7 +311,7 @@ class Builder:
         y = self.seq(f["body"], x, inner, env, train, f.loc)
         sc_name = _word(f.get("shortcut_name", "downsample"), "'shortcut_name'", f.loc)
         shortcut = f.get("shortcut", "identity")
-        merge = f.get("merge", "add")
+        merge = f.get("merge", RESIDUAL_MERGE)
         sc_scope = inner.child(inner.prefix + sc_name)
         if shortcut == "auto":
             shortcut = "identity" if self._same(self.nodes[x].shape, self.nodes[y].shape) else \
@@ -352,18 +320,19 @@ class Builder:
             s = x
         elif shortcut == "project":
             stride = evaluate(f.get("stride", 1), env)
-            s = self.op_node(OPS["conv"], {**OPS["conv"].args, "c": self.nodes[y].shape[0],
-                                           "k": 1, "s": stride, "bias": False},
+            s = self.op_node(PROJECT_CONV, {**PROJECT_CONV.args, "c": self.nodes[y].shape[0],
+                                            "k": 1, "s": stride, "bias": False},
                              [x], sc_scope.name_for(None), f.loc, train)
             if f.get("shortcut_bn", True):
-                s = self.op_node(OPS["bn"], dict(OPS["bn"].args), [s], sc_scope.name_for(None),
-                                 f.loc, train)
+                s = self.op_node(PROJECT_NORM, dict(PROJECT_NORM.args), [s],
+                                 sc_scope.name_for(None), f.loc, train)
         elif isinstance(shortcut, LList):
             s = self.seq(shortcut, x, sc_scope, env, train, f.loc)
         else:
             raise CnnCostError("'shortcut' must be identity, auto, project or a list of layers",
                                f.loc)
-        inputs = [s, y] if merge == "concat" else [y, s]
+        first = merge in MERGES and OPS[merge].shortcut_first
+        inputs = [s, y] if first else [y, s]
         return self._merge(merge, inputs, inner, None, f.loc, train, f.get("inplace", False))
 
     @staticmethod
@@ -385,13 +354,15 @@ def build(spec: Spec, sets: dict[str, Any] | None = None,
     env, shape = environment(spec, sets, input, symbolic)
     builder = Builder(spec)
     out = builder.run(shape, env)
+    graph = builder.graph
     # Symbols only enter through the environment and the input shape (expressions and ops
     # never make one from numbers), so without any there the nodes need no scan.
     is_sym = _has_symbols([*env.values(), *shape]) and (any(is_symbolic(d) for d in shape) or any(
         is_symbolic(n.macs) or any(is_symbolic(d) for d in n.shape) or is_symbolic(n.params)
-        for n in builder.nodes
+        for n in graph.nodes
     ))
-    return Graph(spec, shape, builder.nodes, out, is_sym, env)
+    graph.input_shape, graph.output, graph.symbolic, graph.env = shape, out, is_sym, env
+    return graph
 
 
 def _has_symbols(values: Any) -> bool:

@@ -6,7 +6,9 @@ relative to the ledger file) with its input, ``set`` overrides, ``from``/``until
 ``only`` op types; the quantity; the value *as printed*; its unit; the convention that reproduces
 it; and where it is printed. A figure known not to reproduce carries ``expect: mismatch`` and a
 ``reason``; it is checked to still mismatch, so a change that silently "fixes" it is noticed.
+Accuracy figures (``acc@1``, ``acc@5``, ``top5_error``) are *recorded*, not recomputed.
 
+>>> from cnncost.verify.ledger_file import load_ledger
 >>> entries = load_ledger()
 >>> results = check(e for e in entries if e.id == "lecture-alexnet-conv1-params-exact")
 >>> results[0].status, results[0].computed
@@ -16,85 +18,19 @@ it; and where it is printed. A figure known not to reproduce carries ``expect: m
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import CnnCostError, Loc, suggest
-from ..spec.yamlio import LList, LMap, load_file
+from ..errors import CnnCostError
+from .ledger_file import (ELEMENT_UNITS, QUANTITIES, RECORDED_QUANTITIES, Entry, Selection,
+                          decimal_json, resolve_model)
 
 REPRODUCED, KNOWN, REGRESSION = "reproduced", "known discrepancy", "REGRESSION"
-STATUSES = (REPRODUCED, KNOWN, REGRESSION)
-
-TOP_KEYS = ("ledger", "sources", "entries")
-SELECT_KEYS = ("model", "input", "set", "from", "until", "only", "dtype", "train")
-ENTRY_KEYS = ("id", *SELECT_KEYS, "quantity", "of", "vs", "value", "printed", "unit", "convention",
-              "tolerance", "source", "locator", "expect", "reason")
-
-COUNT_UNITS = {"": 1, "K": 10**3, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
-BYTE_UNITS = {"B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30,
-              "kB": 10**3, "MB": 10**6, "GB": 10**9}
-ELEMENT_UNITS = {"elements": 1, "K elements": 10**3, "M elements": 10**6}
-MERGES = ("add", "mul", "concat")
-#: quantity -> the units it may be stated in
-QUANTITIES: dict[str, dict[str, Any]] = {
-    "params": COUNT_UNITS,            # learnable tensors (BN affine included)
-    "weights": COUNT_UNITS,           # params without the tensors named 'bias'
-    "macs": COUNT_UNITS,              # conv + linear multiply-accumulates
-    "flops": COUNT_UNITS,             # 2 x MACs
-    "activation_memory": {**BYTE_UNITS, **ELEMENT_UNITS},  # newly allocated outputs
-    "output_memory": {**BYTE_UNITS, **ELEMENT_UNITS},      # every output tensor, views included
-    "feature_memory": {**BYTE_UNITS, **ELEMENT_UNITS},     # convnet-burden: merges allocate too
-    "param_memory": BYTE_UNITS,       # params x dtype bytes
-    "state_memory": BYTE_UNITS,       # (params + buffers) x dtype bytes: all a checkpoint holds
-    "output_shape": {"": 1},          # the last selected layer's output, e.g. 64x56x56
-    "ratio": {"x": 1, "%": Fraction(1, 100)},  # quantity `of` this model over the `vs` model
-}
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which model, at which input and settings, which layers."""
-
-    model: str
-    input: str | None = None
-    set: dict[str, Any] = field(default_factory=dict)
-    start: str | None = None
-    until: str | None = None
-    only: tuple[str, ...] | None = None
-    dtype: str = "fp32"
-    train: bool = False
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One published figure."""
-
-    id: str
-    sel: Selection
-    quantity: str
-    value: Any                      # int, Decimal, or text (formula / shape)
-    unit: str
-    tolerance: Fraction | None      # None: exact (formulas, shapes)
-    source: str
-    citation: str
-    locator: str
-    convention: str = ""
-    printed: str = ""
-    of: str | None = None
-    vs: Selection | None = None
-    expect_mismatch: bool = False
-    reason: str = ""
-    loc: Loc | None = None
-    base: Path | None = None        # the ledger's folder: spec paths are relative to it
-
-    @property
-    def models(self) -> tuple[str, ...]:
-        return (self.sel.model,) + ((self.vs.model,) if self.vs else ())
-
+RECORDED = "recorded"  # accuracy: kept with its source, nothing to recompute
+STATUSES = (REPRODUCED, KNOWN, RECORDED, REGRESSION)
 
 @dataclass(frozen=True)
 class Result:
@@ -107,215 +43,12 @@ class Result:
 
     def as_dict(self) -> dict[str, Any]:
         e = self.entry
-        published = e.value if isinstance(e.value, (int, str)) else _decimal_json(e.value)
+        published = e.value if isinstance(e.value, (int, str)) else decimal_json(e.value)
         return {"id": e.id, "model": e.sel.model + (f" / {e.vs.model}" if e.vs else ""),
                 "quantity": e.quantity + (f" of {e.of}" if e.of else ""),
                 "published": published, "computed": self.computed, "unit": e.unit,
                 "source": f"{e.citation}: {e.locator}", "status": self.status,
                 "reason": self.reason}
-
-
-def _decimal_json(d: Decimal) -> int | float:
-    return int(d) if d == d.to_integral_value() and d.as_tuple().exponent >= 0 else float(d)
-
-
-# ---- loading and validation -----------------------------------------------------------------
-
-
-def default_ledger_path() -> Path:
-    """The ledger shipped with the package."""
-    return Path(str(resources.files("cnncost") / "data" / "ledger.yaml"))
-
-
-def _err(msg: str, where: Any, key: str | None = None) -> CnnCostError:
-    loc = getattr(where, "key_locs", {}).get(key) if key else None
-    return CnnCostError(msg, loc or getattr(where, "loc", None))
-
-
-def _text(raw: LMap, key: str, required: bool = True) -> str:
-    value = raw.get(key)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or not value.strip():
-        raise _err(f"{key!r} must be non-empty text", raw, key)
-    return value.strip()
-
-
-def _number(raw: LMap, key: str) -> Any:
-    """A printed number: int, or a Decimal keeping the printed digits (11.30 stays 11.30)."""
-    value = raw.get(key)
-    if isinstance(value, bool):
-        raise _err(f"{key!r} must be a number, not a boolean", raw, key)
-    if isinstance(value, int):
-        return value
-    try:
-        if isinstance(value, float):
-            text = getattr(value, "text", "").replace("_", "")  # the digits as written
-            number = Decimal(text if _is_numeric(text) else repr(value))
-        elif isinstance(value, str):
-            number = Decimal(value.strip().replace(",", ""))
-        else:
-            number = None
-        if number is not None and number.is_finite():
-            return number
-    except InvalidOperation:
-        pass
-    raise _err(f"{key!r} must be a number (as printed, finite), got {value!r}", raw, key)
-
-
-def _half_ulp(value: Any) -> Fraction:
-    """The tolerance a printed number implies: half a unit of its last digit (13.6 -> 0.05)."""
-    if isinstance(value, int):
-        return Fraction(1, 2)
-    exponent = value.as_tuple().exponent
-    return Fraction(1, 2) * Fraction(10) ** exponent
-
-
-def _selection(raw: LMap, what: str) -> Selection:
-    model = _text(raw, "model")
-    sets = raw.get("set") or {}
-    if not isinstance(sets, dict):
-        raise _err(f"'set' of {what} must be a mapping", raw, "set")
-    only = raw.get("only")
-    if only is not None:
-        if isinstance(only, str):
-            only = [t.strip() for t in only.split(",")]
-        if not isinstance(only, list) or not all(isinstance(t, str) and t for t in only):
-            raise _err(f"'only' of {what} must be a list of op types", raw, "only")
-    for key in ("input", "from", "until", "dtype"):
-        if key in raw and not isinstance(raw[key], str):
-            raise _err(f"{key!r} of {what} must be text", raw, key)
-    train = raw.get("train", False)
-    if not isinstance(train, bool):
-        raise _err(f"'train' of {what} must be true or false", raw, "train")
-    return Selection(model, raw.get("input"), dict(sets), raw.get("from"), raw.get("until"),
-                     tuple(only) if only else None, raw.get("dtype", "fp32"), train)
-
-
-def _entry(raw: Any, sources: dict[str, str], seen: set[str]) -> Entry:
-    if not isinstance(raw, LMap):
-        raise _err("each entry must be a mapping", raw)
-    for key in raw:
-        if key not in ENTRY_KEYS:
-            raise _err(f"unknown key {key!r} in a ledger entry" + suggest(str(key), ENTRY_KEYS),
-                       raw, key)
-    eid = _text(raw, "id")
-    if eid in seen:
-        raise _err(f"duplicate entry id {eid!r}", raw, "id")
-    seen.add(eid)
-    what = f"entry {eid!r}"
-    quantity = _text(raw, "quantity")
-    if quantity not in QUANTITIES:
-        raise _err(f"unknown quantity {quantity!r} in {what}" + suggest(quantity, QUANTITIES),
-                   raw, "quantity")
-    unit = raw.get("unit", "")
-    if not isinstance(unit, str) or unit not in QUANTITIES[quantity]:
-        raise _err(f"unit {unit!r} does not fit quantity {quantity!r} in {what}; choose one of "
-                   + ", ".join(repr(u) for u in QUANTITIES[quantity]), raw, "unit")
-    of = vs = None
-    if quantity == "ratio":
-        of = _text(raw, "of")
-        if of not in QUANTITIES or of in ("ratio", "output_shape"):
-            raise _err(f"'of' of {what} must be a numeric quantity", raw, "of")
-        if not isinstance(raw.get("vs"), LMap):
-            raise _err(f"a ratio needs 'vs': the model it is divided by ({what})", raw)
-        for key in raw["vs"]:
-            if key not in SELECT_KEYS:
-                raise _err(f"unknown key {key!r} in 'vs' of {what}", raw["vs"], key)
-        vs = _selection(raw["vs"], what)
-    elif "of" in raw or "vs" in raw:
-        raise _err(f"'of' and 'vs' belong to ratio entries only ({what})", raw)
-    tolerance: Fraction | None
-    if quantity == "output_shape" or isinstance(raw.get("value"), str) and not _is_numeric(
-            raw["value"]):
-        value = _text(raw, "value")
-        if "tolerance" in raw:
-            raise _err(f"{what}: formulas and shapes are compared exactly; drop 'tolerance'", raw,
-                       "tolerance")
-        tolerance = None
-        if quantity != "output_shape":
-            from ..expr import compile_expr
-
-            compile_expr(value)  # refuse anything outside the whitelisted grammar now
-    else:
-        value = _number(raw, "value")
-        tolerance = _half_ulp(value)
-        if "tolerance" in raw:
-            tol = _number(raw, "tolerance")
-            if tol < 0:
-                raise _err(f"tolerance of {what} must not be negative", raw, "tolerance")
-            tolerance = Fraction(tol)
-    source = _text(raw, "source")
-    if source not in sources:
-        raise _err(f"unknown source {source!r} in {what}" + suggest(source, sources), raw,
-                   "source")
-    expect = raw.get("expect")
-    if expect not in (None, "mismatch"):
-        raise _err(f"'expect' of {what} can only be 'mismatch'", raw, "expect")
-    reason = _text(raw, "reason", required=expect is not None)
-    if expect is None and reason:
-        raise _err(f"{what} has a 'reason' but no 'expect: mismatch'", raw, "reason")
-    return Entry(eid, _selection(raw, what), quantity, value, unit, tolerance, source,
-                 sources[source], _text(raw, "locator"), _text(raw, "convention", False),
-                 str(raw.get("printed", "")), of, vs, expect == "mismatch", reason, raw.loc)
-
-
-def _is_numeric(text: str) -> bool:
-    try:
-        Decimal(text.strip().replace(",", ""))
-        return True
-    except InvalidOperation:
-        return False
-
-
-def resolve_model(model: str, base: Path | None) -> str:
-    """A spec path in a ledger is relative to the ledger file; bundled names pass through."""
-    from ..spec.zoo import is_path
-
-    if base is None or not is_path(model) or Path(model).is_absolute():
-        return model
-    return str(base / model)
-
-
-def _check_model(model: str, base: Path, where: LMap) -> None:
-    """An unknown bundled name or a missing spec file makes the ledger malformed."""
-    from ..spec.zoo import is_path, zoo_index
-
-    if is_path(model):
-        if not Path(resolve_model(model, base)).is_file():
-            raise _err(f"no such spec file: {model} (paths are relative to the ledger)", where,
-                       "model")
-    elif model not in zoo_index():
-        raise _err(f"unknown model {model!r}" + suggest(model, list(zoo_index())), where, "model")
-
-
-def load_ledger(path: str | Path | None = None) -> list[Entry]:
-    """Load and validate a ledger strictly; any problem raises CnnCostError (exit 2 in the CLI)."""
-    file = Path(path) if path is not None else default_ledger_path()
-    raw = load_file(file, str(path) if path is not None else "cnncost/data/ledger.yaml")
-    if not isinstance(raw, LMap):
-        raise CnnCostError("a ledger must be a mapping with 'sources' and 'entries'",
-                           Loc(str(file)))
-    for key in raw:
-        if key not in TOP_KEYS:
-            raise _err(f"unknown key {key!r} in the ledger" + suggest(str(key), TOP_KEYS), raw, key)
-    if raw.get("ledger", 1) != 1:
-        raise _err("unsupported ledger version (this cnncost reads version 1)", raw, "ledger")
-    sources = raw.get("sources")
-    if not isinstance(sources, LMap) or not all(isinstance(v, str) for v in sources.values()):
-        raise _err("'sources' must map a short name to its citation", raw, "sources")
-    items = raw.get("entries")
-    if not isinstance(items, LList) or not items:
-        raise _err("'entries' must be a non-empty list", raw, "entries")
-    seen: set[str] = set()
-    base = file.parent
-    out = []
-    for item in items:
-        e = _entry(item, {str(k): v for k, v in sources.items()}, seen)
-        for model in e.models:
-            _check_model(model, base, item)
-        out.append(Entry(**{**e.__dict__, "base": base}))
-    return out
 
 
 # ---- computing and comparing ------------------------------------------------------------------
@@ -327,6 +60,11 @@ def _measure(sel: Selection, quantity: str, unit: str, base: Path | None = None)
     from ..api import analyze
     from ..dims import prod
 
+    if quantity == "min_size":
+        from ..analysis.min_size import min_square_input
+
+        return min_square_input(resolve_model(sel.model, base), set=sel.set or None,
+                                train=sel.train)
     r = analyze(resolve_model(sel.model, base), input=sel.input, dtype=sel.dtype,
                 set=sel.set or None, train=sel.train, start=sel.start, until=sel.until,
                 only=list(sel.only) if sel.only else None)
@@ -343,6 +81,11 @@ def _measure(sel: Selection, quantity: str, unit: str, base: Path | None = None)
         value = r.totals.macs
     elif quantity == "flops":
         value = 2 * r.totals.macs
+    elif quantity in ("backward_macs", "train_flops", "train_flops_3x"):
+        per_image = {"backward_macs": r.totals.backward_macs,
+                     "train_flops": 2 * (r.totals.macs + r.totals.backward_macs),
+                     "train_flops_3x": 3 * 2 * r.totals.macs}[quantity]
+        value = per_image * sel.epochs * sel.images
     elif quantity == "param_memory":
         value = r.totals.params * nbytes
     elif quantity == "state_memory":
@@ -350,7 +93,7 @@ def _measure(sel: Selection, quantity: str, unit: str, base: Path | None = None)
     elif quantity == "activation_memory":
         value = r.totals.activation_bytes
     elif quantity == "feature_memory":  # no memory reuse: only in-place activations/views are free
-        value = sum((n.elements for n in r.nodes if n.allocates or n.type in MERGES), 0) * nbytes
+        value = sum((n.elements for n in r.nodes if n.allocates or n.op.is_merge), 0) * nbytes
     else:  # output_memory
         value = sum((n.elements for n in r.nodes), 0) * nbytes
     if quantity.endswith("_memory") and unit in ELEMENT_UNITS:
@@ -417,6 +160,12 @@ def shown(entry: Entry, computed: Any) -> Any:
 def check_entry(entry: Entry) -> Result:
     """Recompute one entry and give its verdict."""
     try:
+        if entry.quantity in RECORDED_QUANTITIES:  # nothing to recompute; the model must exist
+            from ..spec.zoo import load_spec
+
+            for model in entry.models:
+                load_spec(resolve_model(model, entry.base))
+            return Result(entry, None, RECORDED, "")
         computed = compute(entry)
     except CnnCostError as exc:
         return Result(entry, None, REGRESSION, f"cannot compute: {exc}")
