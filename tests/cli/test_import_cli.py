@@ -82,6 +82,10 @@ def test_skip_unknown_lists_nodes_in_footer_and_json(tmp_path, capsys):
     assert "not counted (1 nodes skipped" in capsys.readouterr().out
     assert main(["report", path, "--skip-unknown", "-f", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["not_counted"] == ["weird (Celu, domain ai.onnx)"]
+    assert main(["fit", path, "--gpu", "a100-80gb"]) == 2
+    assert "node 'weird' (Celu" in capsys.readouterr().err
+    assert main(["fit", path, "--gpu", "a100-80gb", "--skip-unknown"]) == 0
+    assert "fits" in capsys.readouterr().out.lower()
 
 
 def test_import_python_file_and_module(tmp_path, capsys):

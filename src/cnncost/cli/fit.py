@@ -8,6 +8,7 @@ import typer
 
 from ..render.text import FORMATS
 from .app import app, emit
+from .importcmd import SkipUnknown
 from .options import Dtype, Exact, Format, Input, Set, check_format
 
 Model = Annotated[str, typer.Argument(help="bundled model name or spec file path")]
@@ -26,13 +27,15 @@ def fit(
     model: Model, gpu: Gpu = None, memory: Memory = None, batch: FitBatch = 1,
     train: FitTrain = False, optimizer: Optimizer = "momentum", dtype: Dtype = "fp32",
     amp: Amp = False, input: Input = None, set: Set = None, fmt: Format = "table",
-    exact: Exact = False,
+    exact: Exact = False, skip_unknown: SkipUnknown = False,
 ) -> None:
     """Will the model fit on the GPU? A verdict, a breakdown and the largest batch that fits."""
     from ..api import fit as fit_model
     from ..render.fit import render_fit
+    from ..spec.zoo import set_skip_unknown
 
     check_format(fmt, FORMATS)
+    set_skip_unknown(skip_unknown)
     emit(render_fit(fit_model(model, gpu=gpu, memory=memory, batch=batch, train=train,
                               optimizer=optimizer, dtype=dtype, amp=amp, input=input, set=set),
                     fmt, exact))

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..dims import Shape, as_int
+from ..dims import Shape, as_int, relayout
 from ..errors import CnnCostError
 from ..ops import OPS
 
@@ -55,7 +55,8 @@ class IRGraph:
         full = {**{k: v for k, v in rule.args.items()}, **args}
         try:
             prepared = rule.prepare(full, ins)
-            shape = tuple(as_int(d) for d in rule.shape(prepared, ins))
+            raw = rule.shape(prepared, ins)
+            shape = relayout(raw, tuple(as_int(d) for d in raw))
         except CnnCostError as exc:
             raise CnnCostError(f"node {origin or name!r} ({op}): {exc.message}") from None
         self.nodes.append(INode(name, op, args, list(inputs), shape, origin))

@@ -179,11 +179,12 @@ def _input_shape(f: OnnxFile) -> tuple[Any, tuple, list[str]]:
 def onnx_to_ir(path: str | Path, skip_unknown: bool = False) -> IRGraph:
     """Read an ONNX file into an :class:`IRGraph` (every node mapped or a clear error)."""
     from . import onnx_ops, onnx_resample, onnx_shape_ops  # noqa: F401  (registers them)
+    from .onnx_layout import fuse_layout
     from .patterns import fuse
 
     f = read_onnx(path)
     walker = Walker(f, skip_unknown)
-    ir = walker.run(fuse(f.nodes))
+    ir = walker.run(fuse_layout(fuse(f.nodes)))
     _check_batch_free(ir, walker)
     return ir
 

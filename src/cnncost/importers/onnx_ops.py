@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..dims import ceil_div, is_symbolic
+from ..dims import Permuted, ceil_div, is_symbolic
 from .onnx_graph import Walker, handles
+from .onnx_layout import layer_scale
 from .onnx_read import ONode
 from .values import Const, Data, broadcast, product, same
 
@@ -152,11 +153,13 @@ def gemm(w: Walker, n: ONode) -> None:
 
 @handles("MatMul")
 def matmul(w: Walker, n: ONode) -> None:
-    x = _flat_input(w, "MatMul")
+    x = w.data(0)
+    if type(w.shape(x)) is not Permuted:  # channels-last: over the last axis, per position
+        x = _flat_input(w, "MatMul")
     weight = w.const(1, known=False)
-    if len(weight.dims) != 2 or weight.dims[0] != w.shape(x)[0]:
-        raise w.fail(f"MatMul with weight {list(weight.dims)} on {w.shape(x)[0]} features: only "
-                     "a features × out weight is supported")
+    if len(weight.dims) != 2 or weight.dims[0] != w.shape(x)[-1]:
+        raise w.fail(f"MatMul with weight {list(weight.dims)} on {w.shape(x)[-1]} features: "
+                     "only a features × out weight is supported")
     w.emit("linear", {"out": weight.dims[1], "bias": False}, [x])
 
 
@@ -277,6 +280,8 @@ def arithmetic(w: Walker, n: ONode) -> None:
     if other.values is not None and len(other.values) == 1 and \
             other.values[0] == (0 if n.op in ("Add", "Sub") else 1):
         w.set(0, data)  # x + 0, x * 1: nothing
+        return
+    if n.op == "Mul" and layer_scale(w, data.idx, other.dims):
         return
     raise w.fail(f"{n.op} of an activation and a constant of shape {list(other.dims)} is not "
                  "supported")

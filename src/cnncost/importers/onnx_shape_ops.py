@@ -172,5 +172,7 @@ def transpose(w: Walker, n: ONode) -> None:
             list(w.attr("perm", [])) == [0, 2, 1, 3, 4]:
         w.set(0, Shuffle(value.idx, value.groups, 2))
         return
-    raise w.fail("Transpose is supported only inside a channel shuffle (Reshape, Transpose, "
-                 "Reshape); LayerNorm-style permutes are not supported yet")
+    if not isinstance(value, Data) or len(w.attr("perm", [])) != len(w.shape(value.idx)) + 1:
+        raise w.fail("Transpose is supported inside a channel shuffle (Reshape, Transpose, "
+                     "Reshape) and as a permute of an activation's axes (batch axis first)")
+    w.emit("permute", {"dims": [int(p) for p in w.attr("perm")]}, [value.idx])

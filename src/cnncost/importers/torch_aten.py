@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..dims import Permuted
 from .onnx_ops import one
 from .torch_ops import TorchWalker, aten
 from .values import Const, Data
@@ -61,7 +62,7 @@ def batch_norm(w: TorchWalker, n: Any) -> Any:
 @aten("linear")
 def linear(w: TorchWalker, n: Any) -> Data:
     x = w.data(0)
-    if len(w.shape(x)) != 1:
+    if len(w.shape(x)) != 1 and type(w.shape(x)) is not Permuted:
         raise w.fail("linear over a C×H×W tensor (not flattened) is not supported")
     weight = w.value(w.arg(1, "weight"))
     args: dict[str, Any] = {"out": weight.dims[0]}

@@ -37,6 +37,27 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
 
 
+def _trace(module: Any, size: tuple, dynamic: bool, where: str) -> Any:
+    """torch.export's program, else (static shapes only) torch.fx's; both failing: one error."""
+    torch = _torch()
+    try:
+        with torch.no_grad():
+            return _export(module, size, dynamic)
+    except Exception as exc:  # noqa: BLE001 - any tracing failure: report it by name
+        reason = _first_line(exc)
+    fx_reason = "not tried with --dynamic (it gives static shapes only)"
+    if not dynamic:
+        from .torch_fx import fx_program
+
+        try:
+            return fx_program(module, size)
+        except Exception as exc:  # noqa: BLE001
+            fx_reason = _first_line(exc)
+    raise CnnCostError(f"torch.export could not trace {where} ({reason}), nor could torch.fx "
+                       f"({fx_reason}); cnncost needs a module without data-dependent control "
+                       "flow" + (" (try without --dynamic)" if dynamic else ""))
+
+
 def torch_to_ir(module: Any, size: tuple, dynamic: bool, where: str
                 ) -> tuple[IRGraph, list[str], dict[str, str]]:
     """(graph, module path per node, module class per path) of ``module`` at input ``size``."""
@@ -48,13 +69,7 @@ def torch_to_ir(module: Any, size: tuple, dynamic: bool, where: str
     was_training = module.training
     module.eval()
     try:
-        with torch.no_grad():
-            program = _export(module, size, dynamic)
-    except Exception as exc:  # noqa: BLE001 - any tracing failure: report it by name
-        reason = _first_line(exc)
-        raise CnnCostError(f"torch.export could not trace {where} ({reason}); cnncost needs "
-                           "a module without data-dependent control flow"
-                           + (" (try without --dynamic)" if dynamic else "")) from None
+        program = _trace(module, size, dynamic, where)
     finally:
         module.train(was_training)
     walker = TorchWalker(program, size, dynamic, where)

@@ -146,4 +146,4 @@ def word_name(where: str) -> str:
     return word(where.replace(" ", ":").rsplit(":", 1)[-1].rsplit(".", 1)[-1]).lower()
 
 
-from . import torch_aten, torch_views  # noqa: E402,F401  (registers the handlers)
+from . import torch_aten, torch_layout, torch_views  # noqa: E402,F401  (registers the handlers)

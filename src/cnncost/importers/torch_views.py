@@ -6,7 +6,7 @@ import operator
 from typing import Any
 
 from .torch_ops import ATEN, TorchWalker, aten
-from .values import Data, Shuffle, product, same
+from .values import Const, Data, Shuffle, product, same
 
 
 def _flatten_or_same(w: TorchWalker, x: int, target: list) -> Data:
@@ -65,6 +65,14 @@ def _merge(w: TorchWalker, n: Any, op: str) -> Any:
         inplace = str(n.target).split(".")[1].endswith("_")
         return w.emit(op, {"inplace": inplace} if inplace else {},
                       [w.value(a).idx, w.value(b).idx])
+    if op == "mul":
+        from .torch_layout import layer_scale
+
+        const, x = (w.value(a), w.value(b)) if w.is_data(b) else (w.value(b), w.value(a))
+        if isinstance(const, Const) and isinstance(x, Data):
+            out = layer_scale(w, const, x.idx)
+            if out is not None:
+                return out
     raise w.fail(f"{op} of an activation and a constant is not supported")
 
 
