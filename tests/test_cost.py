@@ -25,7 +25,8 @@ def test_frozen_and_json_order():
     with pytest.raises(dataclasses.FrozenInstanceError):
         c.params = 2  # type: ignore[misc]
     # the column order of report JSON and CSV
-    assert FIELDS == ("params", "macs", "activation_bytes", "buffers", "other_ops")
+    assert FIELDS == ("params", "macs", "activation_bytes", "buffers", "other_ops", "backward_macs",
+                      "backward_other_ops")
     assert list(c.as_dict()) == list(FIELDS)
 
 
