@@ -64,7 +64,11 @@ class Builder:
 
     def step(self, loc: Loc | None) -> None:
         """Count expansion work (items, iterations, calls) against one budget."""
-        self.steps += 1
+        self.spend(1, loc)
+
+    def spend(self, steps: int, loc: Loc | None) -> None:
+        """Count ``steps`` of expansion work (a reused block's copy: its first walk's)."""
+        self.steps += steps
         if self.steps > MAX_STEPS:
             too_many_steps(loc)
 

@@ -31,11 +31,12 @@ class _Template:
     """Nodes of one expansion: names relative to the block's prefix, inputs relative to its
     first node (-1: the block's input)."""
 
-    __slots__ = ("nodes", "names", "inputs", "out")
+    __slots__ = ("nodes", "names", "inputs", "out", "steps")
 
     def __init__(self, nodes: list[Node], names: list[str], inputs: list[tuple[int, ...]],
-                 out: int):
+                 out: int, steps: int):
         self.nodes, self.names, self.inputs, self.out = nodes, names, inputs, out
+        self.steps = steps  # the expansion steps the first walk took (the budget's count)
 
 
 class Expansions:
@@ -66,13 +67,15 @@ class Expansions:
         key = self.key(block, bound, nodes[x].shape, train) if reusable else None
         if key in self:
             template = self._template(key)
-            if template is not None:
+            if template is not None:  # a copy costs the budget what the walk it copies did
+                builder.spend(template.steps, loc)
                 return self.replay(template, builder._append, len(nodes), x, scope.prefix)
-        start = len(nodes)
+        start, steps = len(nodes), builder.steps
         out = builder.seq(builder.spec.blocks[block]["body"], x, scope,
                           {**builder.globals, **bound}, train, loc)
         if key is not None and key not in self.done:  # where the nodes lie: made a template
-            self.done[key] = (nodes, start, len(nodes), x, out, scope.prefix)  # on first reuse
+            self.done[key] = (nodes, start, len(nodes), x, out, scope.prefix,  # on first reuse
+                              builder.steps - steps)
         return out
 
     def _template(self, key: Any) -> _Template | None:
@@ -81,7 +84,7 @@ class Expansions:
         entry = self.done[key]
         if not isinstance(entry, tuple):
             return entry
-        nodes, start, stop, x, out, prefix = entry
+        nodes, start, stop, x, out, prefix, steps = entry
         made = nodes[start:stop]
 
         def rel(i: int) -> int | None:
@@ -93,7 +96,7 @@ class Expansions:
             self.done[key] = None
             return None
         t = self.done[key] = _Template(made, [n.name[len(prefix):] for n in made], inputs,
-                                       rel(out))
+                                       rel(out), steps)
         return t
 
     def replay(self, t: _Template, append: Any, count: int, x: int, prefix: str) -> int:
