@@ -60,3 +60,12 @@ def t(a: np.ndarray) -> Any:
 
 def close(y: np.ndarray, ref: Any) -> None:
     np.testing.assert_allclose(y, ref.numpy(), rtol=1e-10, atol=1e-10)
+
+
+def prepared(name: str, args: dict, shape: tuple) -> tuple:
+    """prepare + shape, as the builder runs them."""
+    op = OPS[name]
+    raw = {k: v for k, v in op.args.items() if v is not REQUIRED}
+    raw.update(args)
+    a = op.prepare(raw, [shape])
+    return op.shape(a, [shape])

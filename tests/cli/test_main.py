@@ -6,16 +6,12 @@ import pytest
 
 import cnncost
 
+from error_lines import one_error_line
+
 
 HEAD = "name: t\ninput: [3, 32, 32]\nlayers:\n"
 
 
-def _one_error_line(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("cnncost: error: "), err
-    assert "Traceback" not in err
-    return lines[0]
 
 # (id, command line, message fragment); all must exit 2 with one line on stderr
 COMMAND_LINES: list[tuple[str, list[str], str]] = [
@@ -70,7 +66,7 @@ COMMAND_LINES: list[tuple[str, list[str], str]] = [
 @pytest.mark.parametrize("case_id, args, fragment", COMMAND_LINES, ids=[c[0] for c in COMMAND_LINES])
 def test_bad_command_line(cli, case_id, args, fragment):
     code, out, err = cli(*args)
-    line = _one_error_line(err)
+    line = one_error_line(err)
     assert code == 2, err
     assert fragment in line, line
 
@@ -140,15 +136,15 @@ def test_every_command_refuses_an_unknown_option(cli, tmp_path, name):
     command = dict(_commands())[name]
     code, _, err = cli(name, "--no-such-option-xyz")
     assert code == 2, err
-    assert "No such option: --no-such-option-xyz" in _one_error_line(err)
+    assert "No such option: --no-such-option-xyz" in one_error_line(err)
     if _takes_model(command):
         code, _, err = cli(*_command_line(name, command, ["alexnett"], tmp_path))
         assert code == 2, err
-        assert "unknown model 'alexnett' (did you mean 'alexnet'?)" in _one_error_line(err)
+        assert "unknown model 'alexnett' (did you mean 'alexnet'?)" in one_error_line(err)
         assert not list(tmp_path.iterdir()), "a failed command must not write outputs"
         bad = tmp_path / "bad.yaml"
         bad.write_text(HEAD + "  - conv: {c: 4, k: 3, groups: 2}\n")
         code, _, err = cli(*_command_line(name, command, [str(bad)], tmp_path))
         assert code == 2, err
-        line = _one_error_line(err)
+        line = one_error_line(err)
         assert f"{bad}:4:5: groups=2 does not divide the 3 input channels (in layer 0)" in line

@@ -14,7 +14,7 @@ import pytest
 from cnncost.errors import CnnCostError
 from cnncost.ops import OPS, REQUIRED
 
-from op_helpers import close, F, needs_torch, one_layer, run_op, t, torch
+from op_helpers import close, F, needs_torch, one_layer, prepared, run_op, t, torch
 
 
 # ---- conv --------------------------------------------------------------------------------------
@@ -110,15 +110,6 @@ def test_conv_errors():
         one_layer("conv", {"c": 8, "k": 1, "groups": 3}, (6, 5, 5))
     with pytest.raises(CnnCostError, match="must be an integer"):
         one_layer("conv", {"c": 8.5, "k": 1}, (6, 5, 5))
-
-
-def prepared(name: str, args: dict, shape: tuple) -> tuple:
-    """prepare + shape, as the builder runs them."""
-    op = OPS[name]
-    raw = {k: v for k, v in op.args.items() if v is not REQUIRED}
-    raw.update(args)
-    a = op.prepare(raw, [shape])
-    return op.shape(a, [shape])
 
 
 def test_conv_same_refuses_a_stride():

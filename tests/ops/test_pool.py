@@ -11,18 +11,8 @@ import pytest
 
 from cnncost.api import build_graph
 from cnncost.errors import CnnCostError
-from cnncost.ops import OPS, REQUIRED
 
-from op_helpers import close, F, needs_torch, one_layer, run_op, t, torch
-
-
-def prepared(name: str, args: dict, shape: tuple) -> tuple:
-    """prepare + shape, as the builder runs them."""
-    op = OPS[name]
-    raw = {k: v for k, v in op.args.items() if v is not REQUIRED}
-    raw.update(args)
-    a = op.prepare(raw, [shape])
-    return op.shape(a, [shape])
+from op_helpers import close, F, needs_torch, one_layer, prepared, run_op, t, torch
 
 
 # ---- max pool: PyTorch bounds the padding by half the kernel, not the dilated kernel -----------

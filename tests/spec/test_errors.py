@@ -11,6 +11,8 @@ import pytest
 import cnncost
 from cnncost.errors import CnnCostError
 
+from error_lines import one_error_line
+
 HEAD = "name: t\ninput: [3, 32, 32]\nlayers:\n"
 
 # (id, spec text, message fragment, "line:col" or "line" or None, layer path or None)
@@ -189,14 +191,6 @@ def _write(tmp_path, text: str | bytes):
     return path
 
 
-def _one_error_line(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("cnncost: error: "), err
-    assert "Traceback" not in err
-    return lines[0]
-
-
 def test_corpus_is_large_enough():
     assert len(SPECS) >= 40  # the command-line corpus is tests/cli/test_main.py's
     assert len({case[0] for case in SPECS}) == len(SPECS)
@@ -207,7 +201,7 @@ def test_corpus_is_large_enough():
 def test_bad_spec(cli, tmp_path, case_id, text, fragment, where, layer):
     path = _write(tmp_path, text)
     code, out, err = cli("report", str(path))
-    line = _one_error_line(err)
+    line = one_error_line(err)
     assert code == 2, err
     assert out == ""
     assert fragment in line, line
@@ -224,7 +218,7 @@ def test_bad_spec(cli, tmp_path, case_id, text, fragment, where, layer):
 def test_directory_is_not_a_spec(cli, tmp_path):
     code, _, err = cli("report", str(tmp_path))
     assert code == 2
-    assert f"{tmp_path} is a directory" in _one_error_line(err)
+    assert f"{tmp_path} is a directory" in one_error_line(err)
 
 
 # ---- every command, including ones added later -------------------------------------------------
@@ -243,7 +237,7 @@ def test_unreadable_file(cli, tmp_path, monkeypatch):
     monkeypatch.setattr(pathlib.Path, "read_bytes", denied)
     code, _, err = cli("report", str(spec))
     assert code == 2
-    assert _one_error_line(err) == f"cnncost: error: {spec}: cannot read file: Permission denied"
+    assert one_error_line(err) == f"cnncost: error: {spec}: cannot read file: Permission denied"
 
 
 def test_size_errors_keep_their_messages():
