@@ -28,7 +28,7 @@ def one_layer(op: str, args: dict, in_shape: tuple):
     spec = parse_spec(loads(f"name: t\ninput: {list(in_shape)}\nlayers: [identity]\n"), "t.yaml")
     b = Builder(spec)
     b.globals = {}
-    b.nodes.append(Node(0, "input", "input", None, {}, (), tuple(in_shape)))
+    b.nodes.append(Node.input(tuple(in_shape)))
     full = dict(OPS[op].args)
     full.update(args)
     idx = b.op_node(OPS[op], full, [0], "x", None, False)

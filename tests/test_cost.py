@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from cnncost import Cost
@@ -22,8 +20,12 @@ def test_add_is_field_wise_and_total_equals_repeated_add():
 
 def test_frozen_and_json_order():
     c = Cost(params=1)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         c.params = 2  # type: ignore[misc]
+    with pytest.raises(TypeError):  # a record, not a sequence to repeat or concatenate
+        c * 2  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        c + (1, 2)  # type: ignore[operator]
     # the column order of report JSON and CSV
     assert FIELDS == ("params", "macs", "activation_bytes", "buffers", "other_ops", "backward_macs",
                       "backward_other_ops")

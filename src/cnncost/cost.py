@@ -10,15 +10,17 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from .dims import is_symbolic
 
 
-def sum_dims(values: list[Any]) -> Any:
+_INT = {int}
+
+
+def sum_dims(values: list[Any] | tuple[Any, ...]) -> Any:
     """The sum of ints or sympy expressions (ints only: plain ``sum``, no sympy import)."""
-    if all(type(v) is int for v in values):  # the common case, without a call per value
+    if set(map(type, values)) <= _INT:  # the common case, in C
         return sum(values)
     if any(is_symbolic(v) for v in values):
         import sympy
@@ -27,8 +29,7 @@ def sum_dims(values: list[Any]) -> Any:
     return sum(values)
 
 
-@dataclass(frozen=True, slots=True)
-class Cost:
+class Cost(NamedTuple):
     """Counts of one row or one total; each field is an int or a sympy expression.
 
     ``params``: learnable elements; ``macs``: conv/linear multiply-accumulates; ``activation_bytes``:
@@ -36,6 +37,10 @@ class Cost:
     ``other_ops``: non-MAC work (bias adds, BN, activations, pooling, merges). The field order is
     the order of the JSON and CSV columns. ``backward_macs`` and ``backward_other_ops``: the
     backward pass of a training step (analysis/training.py).
+
+    An immutable record (a named tuple: a report makes one per layer, and a tuple is the
+    cheapest record Python builds); ``+`` adds field-wise, and the tuple's own repetition and
+    concatenation are refused.
     """
 
     params: Any = 0
@@ -46,16 +51,24 @@ class Cost:
     backward_macs: Any = 0       # training: weight + input gradients (analysis/training.py)
     backward_other_ops: Any = 0  # training: non-MAC work of backward
 
-    def __add__(self, other: Cost) -> Cost:
+    def __add__(self, other: Any) -> Cost:  # type: ignore[override]
         if not isinstance(other, Cost):
             return NotImplemented
-        return Cost(*(getattr(self, f) + getattr(other, f) for f in FIELDS))
+        return Cost(*map(_add, self, other))
+
+    def __mul__(self, other: Any) -> Any:  # type: ignore[override]
+        return NotImplemented  # not the tuple's repetition
+
+    __rmul__ = __mul__
 
     @classmethod
-    def total(cls, costs: Iterable[Cost]) -> Cost:
-        """The field-wise sum of many costs (one sympy ``Add`` per field when symbolic)."""
-        costs = list(costs)
-        return cls(*(sum_dims([getattr(c, f) for c in costs]) for f in FIELDS))
+    def total(cls, costs: Iterable[Cost], numeric: bool = False) -> Cost:
+        """The field-wise sum of many costs (one sympy ``Add`` per field when symbolic;
+        ``numeric``: the caller knows every count is a plain number, so no field is checked)."""
+        columns = list(zip(*costs))
+        if not columns:
+            return cls()
+        return cls(*map(sum if numeric else sum_dims, columns))
 
     @property
     def flops(self) -> Any:
@@ -64,7 +77,11 @@ class Cost:
 
     def as_dict(self) -> dict[str, Any]:
         """Field name -> value, in column order."""
-        return {f: getattr(self, f) for f in FIELDS}
+        return dict(zip(FIELDS, self))
 
 
-FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Cost))
+def _add(a: Any, b: Any) -> Any:
+    return a + b
+
+
+FIELDS: tuple[str, ...] = Cost._fields

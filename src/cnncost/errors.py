@@ -57,6 +57,8 @@ def printable(text: str) -> str:
 
 def control_chars(text: str) -> bool:
     """Whether ``text`` holds a control or format character (refused in names)."""
+    if text.isprintable():  # none of Cc, Cf, Zl, Zp is printable: the common case, in C
+        return False
     return any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in text)
 
 

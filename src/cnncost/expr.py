@@ -15,85 +15,27 @@ is only touched when a value in the environment already is a sympy object (symbo
 from __future__ import annotations
 
 import ast
-import operator
 import re
 from collections import ChainMap
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
-from .dims import floor_div, is_symbolic
+from .dims import is_symbolic
 from .errors import CnnCostError, suggest
-from .expr_functions import ARITY, FUNCTIONS, LIST_FUNCTIONS, MAX_LIST_ITEMS, make_divisible
+from .expr_functions import (ARITY, BINOPS, CMPOPS, FUNCTIONS, LIST_FUNCTIONS, MAX_INT_BITS,
+                             MAX_LIST_ITEMS, make_divisible)
 
 MAX_LENGTH = 400
 MAX_NODES = 200
-MAX_POW_EXPONENT = 64
-MAX_INT_BITS = 64  # integers in expressions stay below 2**64 in magnitude
 
 _IN_ATTR = re.compile(r"\bin\.([chw])\b")
 __all__ = ["Expr", "compile_expr", "evaluate", "make_divisible"]
 MAX_WALK = 8 * MAX_LIST_ITEMS  # list items one evaluation may walk (comprehensions, slices, ...)
 _WALKED: ContextVar[list[int] | None] = ContextVar("walked", default=None)
 
-
-def _truediv(a: Any, b: Any) -> Any:
-    if is_symbolic(a) or is_symbolic(b):
-        import sympy
-
-        return sympy.Integer(a) / b if isinstance(a, int) else a / b
-    if b == 0:
-        raise CnnCostError("division by zero")
-    if isinstance(a, int) and isinstance(b, int) and a % b == 0:
-        return a // b
-    return a / b
-
-
-def _floordiv(a: Any, b: Any) -> Any:
-    if not is_symbolic(b) and b == 0:
-        raise CnnCostError("division by zero")
-    return floor_div(a, b)
-
-
-def _mod(a: Any, b: Any) -> Any:
-    if is_symbolic(a) or is_symbolic(b):
-        import sympy
-
-        return sympy.Mod(a, b)
-    if b == 0:
-        raise CnnCostError("division by zero")
-    return a % b
-
-
-def _pow(a: Any, b: Any) -> Any:
-    if is_symbolic(b):
-        raise CnnCostError("exponents must be numbers")
-    if abs(b) > MAX_POW_EXPONENT:
-        raise CnnCostError(f"exponent {b} is too large (limit {MAX_POW_EXPONENT})")
-    if isinstance(a, int) and isinstance(b, int) and a.bit_length() * b > 2 * MAX_INT_BITS:
-        raise CnnCostError(f"{a}**{b} is too large (limit 2**{MAX_INT_BITS})")
-    return a**b
-
-
-_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: _truediv,
-    ast.FloorDiv: _floordiv,
-    ast.Mod: _mod,
-    ast.Pow: _pow,
-}
-
-_CMPOPS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
-}
 
 Env = Mapping[str, Any]
 Compiled = Callable[[Env], Any]
@@ -106,6 +48,8 @@ def _show(text: str) -> str:
 
 def _num(value: Any, text: str) -> Any:
     """A number operand (int, float, bool or sympy), else a clear error (never list arithmetic)."""
+    if type(value) is int:  # the common case, first
+        return value
     if isinstance(value, (list, tuple, str, dict)) or value is None:
         raise CnnCostError(f"arithmetic needs numbers, got {_value(value)} in {_show(text)}")
     return value
@@ -118,6 +62,8 @@ def _value(value: Any) -> str:
 
 def _result(value: Any, text: str) -> Any:
     """Refuse complex numbers and integers of more than MAX_INT_BITS bits."""
+    if type(value) is int and value.bit_length() <= MAX_INT_BITS:  # the common case, first
+        return value
     if isinstance(value, complex):
         raise CnnCostError(f"{_show(text)} gives a complex number")
     if isinstance(value, int) and not isinstance(value, bool) and \
@@ -140,18 +86,57 @@ def _truth(value: Any, text: str) -> bool:
     return bool(value)
 
 
+_MISS = object()
+_CACHED = (int, float, bool)  # results a memo may hand out again (immutable scalars)
+MEMO_SIZE = 4096
+
+
 class Expr:
-    """A compiled expression: call it with an environment of names to get a value."""
+    """A compiled expression: call it with an environment of names to get a value.
 
-    __slots__ = ("text", "names", "_fn", "_walks")
+    An expression with operations (not a bare name or number) that walks no list is a pure
+    function of the values of its names, so its results are memoised by those values and their
+    types (``1``, ``1.0`` and ``True`` stay apart): deep networks evaluate the same
+    ``int(planes * width_per_group / 64) * groups`` for every repeated block.
+    """
 
-    def __init__(self, text: str, names: frozenset[str], fn: Compiled, walks: bool = False):
+    __slots__ = ("text", "names", "_fn", "_walks", "_memo", "_get", "_single", "_bare")
+
+    def __init__(self, text: str, names: frozenset[str], fn: Compiled, walks: bool = False,
+                 memo: bool = False, bare: str | None = None):
         self.text = text
         self.names = names
         self._fn = fn
         self._walks = walks  # walks lists: its evaluation counts the items against MAX_WALK
+        self._memo: dict[Any, Any] | None = {} if memo and names and not walks else None
+        self._get = itemgetter(*sorted(names)) if self._memo is not None else None
+        self._single = len(names) == 1
+        self._bare = bare  # the expression is this one name: looked up directly
 
     def __call__(self, env: Env) -> Any:
+        if self._bare is not None:
+            try:
+                return env[self._bare]
+            except KeyError:  # the error message comes from the compiled lookup
+                return self._evaluate(env)
+        memo, key = self._memo, None
+        if memo is not None:
+            try:
+                v = self._get(env)
+                key = (v, type(v)) if self._single else (v, tuple(map(type, v)))
+                hit = memo.get(key, _MISS)
+            except (KeyError, TypeError):  # a missing name (its error comes below), a list
+                key, hit = None, _MISS
+            if hit is not _MISS:
+                return hit
+        result = self._evaluate(env)
+        if key is not None and type(result) in _CACHED:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            memo[key] = result
+        return result
+
+    def _evaluate(self, env: Env) -> Any:
         token = _WALKED.set([0]) if self._walks else None
         try:
             return self._fn(env)
@@ -236,8 +221,8 @@ def _compile(node: ast.AST, text: str, names: set[str]) -> Compiled:
         return lambda env: value
     if isinstance(node, ast.Name):
         return _compile_name(node, text, names)
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        fn = _BINOPS[type(node.op)]
+    if isinstance(node, ast.BinOp) and type(node.op) in BINOPS:
+        fn = BINOPS[type(node.op)]
         left, right = _compile(node.left, text, names), _compile(node.right, text, names)
         return lambda env: _result(fn(_num(left(env), text), _num(right(env), text)), text)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd, ast.Not)):
@@ -259,8 +244,8 @@ def _compile(node: ast.AST, text: str, names: set[str]) -> Compiled:
         cond = _compile(node.test, text, names)
         yes, no = _compile(node.body, text, names), _compile(node.orelse, text, names)
         return lambda env: yes(env) if _truth(cond(env), text) else no(env)
-    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _CMPOPS:
-        cmp = _CMPOPS[type(node.ops[0])]
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in CMPOPS:
+        cmp = CMPOPS[type(node.ops[0])]
         left, right = _compile(node.left, text, names), _compile(node.comparators[0], text, names)
         if isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
             return lambda env: cmp(left(env), right(env))
@@ -358,13 +343,18 @@ def compile_expr(text: str) -> Expr:
     walks = any(isinstance(n, (ast.ListComp, ast.Slice)) or (
         isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
         and n.func.id in ("len", "min", "max")) for n in ast.walk(tree))
-    return Expr(text, frozenset(names), fn, walks)
+    bare = next(iter(names)) if isinstance(tree.body, ast.Name) else None
+    return Expr(text, frozenset(names), fn, walks,
+                memo=not isinstance(tree.body, (ast.Name, ast.Constant)), bare=bare)
 
 
 def evaluate(value: Any, env: Env) -> Any:
     """Evaluate a YAML scalar or list: strings are expressions, numbers pass, lists map."""
-    if type(value) is int and value.bit_length() <= MAX_INT_BITS:  # the common case, first
+    kind = type(value)
+    if kind is int and value.bit_length() <= MAX_INT_BITS:  # the common cases, first
         return value
+    if kind is str:
+        return compile_expr(value)(env)
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):

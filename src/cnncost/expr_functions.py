@@ -10,13 +10,17 @@ result or a :class:`CnnCostError`; ``len`` takes a list, ``range`` gives one of 
 
 from __future__ import annotations
 
+import ast
 import math
+import operator
 from collections.abc import Callable
 from typing import Any
 
 from .dims import ceil_div, floor_div, is_symbolic, sym_max, sym_min
 from .errors import CnnCostError
 
+MAX_POW_EXPONENT = 64
+MAX_INT_BITS = 64  # integers in expressions stay below 2**64 in magnitude
 MAX_NDIGITS = 32  # round(x, n): |n| at most this (round(3, -10**9) would compute 10**10**9)
 MAX_LIST_ITEMS = 1024  # longest list that range() makes, a comprehension walks or len() takes
 
@@ -116,3 +120,63 @@ ARITY: dict[str, tuple[int, int]] = {
 }
 #: functions whose argument is a list, not a number
 LIST_FUNCTIONS = {"len"}
+
+
+# ---- the operators (by AST node type) ------------------------------------------------------
+
+def _truediv(a: Any, b: Any) -> Any:
+    if is_symbolic(a) or is_symbolic(b):
+        import sympy
+
+        return sympy.Integer(a) / b if isinstance(a, int) else a / b
+    if b == 0:
+        raise CnnCostError("division by zero")
+    if isinstance(a, int) and isinstance(b, int) and a % b == 0:
+        return a // b
+    return a / b
+
+
+def _floordiv(a: Any, b: Any) -> Any:
+    if not is_symbolic(b) and b == 0:
+        raise CnnCostError("division by zero")
+    return floor_div(a, b)
+
+
+def _mod(a: Any, b: Any) -> Any:
+    if is_symbolic(a) or is_symbolic(b):
+        import sympy
+
+        return sympy.Mod(a, b)
+    if b == 0:
+        raise CnnCostError("division by zero")
+    return a % b
+
+
+def _pow(a: Any, b: Any) -> Any:
+    if is_symbolic(b):
+        raise CnnCostError("exponents must be numbers")
+    if abs(b) > MAX_POW_EXPONENT:
+        raise CnnCostError(f"exponent {b} is too large (limit {MAX_POW_EXPONENT})")
+    if isinstance(a, int) and isinstance(b, int) and a.bit_length() * b > 2 * MAX_INT_BITS:
+        raise CnnCostError(f"{a}**{b} is too large (limit 2**{MAX_INT_BITS})")
+    return a**b
+
+
+BINOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: _truediv,
+    ast.FloorDiv: _floordiv,
+    ast.Mod: _mod,
+    ast.Pow: _pow,
+}
+
+CMPOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}

@@ -29,21 +29,21 @@ class Node:
     macs: Any = 0
     other_ops: Any = 0
     allocates: bool = True
+    #: learnable parameter count, buffer element count (BN running statistics) and output
+    #: elements per sample: the op record's sums over the shapes (``Graph.add``, ``input``)
+    params: Any = 0
+    buffers: Any = 0
+    elements: Any = 0
+    #: does its output need a gradient in training (it has parameters, or an input does)?
+    needs_grad: bool = False
+    #: per sample, in a training step (analysis/training.py)
+    backward_macs: Any = 0
+    backward_other_ops: Any = 0
 
-    @property
-    def params(self) -> Any:
-        """Learnable parameter count."""
-        return sum((prod(s) for s in self.param_shapes.values()), 0)
-
-    @property
-    def buffers(self) -> Any:
-        """Buffer element count (BN running statistics)."""
-        return sum((prod(s) for s in self.buffer_shapes.values()), 0)
-
-    @property
-    def elements(self) -> Any:
-        """Output elements per sample."""
-        return prod(self.shape)
+    @classmethod
+    def input(cls, shape: Shape) -> Node:
+        """The graph's input node (the data: no parameters, no gradient)."""
+        return cls(0, "input", "input", None, {}, (), shape, elements=prod(shape))
 
     def state_key(self, tensor: str) -> str:
         """The torch ``state_dict`` key of one of this node's tensors."""
@@ -86,17 +86,27 @@ class Graph:
         and append the new node; its index."""
         if len(self.nodes) >= MAX_NODES:
             raise CnnCostError(f"network expands to more than {MAX_NODES:,} layers")
-        r = op.apply(args, [self.nodes[i].shape for i in inputs])
+        nodes = self.nodes
+        ins = [nodes[i].shape for i in inputs]
+        r = op.apply(args, ins)
+        # the record's dicts are shared with the memo and with copies of the node: read-only
+        grads = tuple([nodes[i].needs_grad for i in inputs])
+        needs_grad = bool(r.param_shapes) or any(grads)
+        bmacs, bother = r.backward_counts(op, ins, grads) if needs_grad else (0, 0)
         return self.append(Node(
-            index=len(self.nodes), name=name, type=op.name, op=op, args=dict(r.args),
-            inputs=tuple(inputs), shape=r.shape, train_only=train_only, loc=loc,
-            param_shapes=dict(r.param_shapes), buffer_shapes=dict(r.buffer_shapes), macs=r.macs,
-            other_ops=r.other_ops, allocates=r.allocates,
-        ))
+            len(nodes), name, op.name, op, r.args, tuple(inputs), r.shape, train_only, loc,
+            r.param_shapes, r.buffer_shapes, r.macs, r.other_ops, r.allocates, r.params,
+            r.buffers, r.elements, needs_grad, bmacs, bother))
 
     def append(self, node: Node) -> int:
-        """Append a made node (a copy, when a block's expansion is reused); its index."""
+        """Append a made node; its index."""
         if len(self.nodes) >= MAX_NODES:
             raise CnnCostError(f"network expands to more than {MAX_NODES:,} layers")
         self.nodes.append(node)
         return len(self.nodes) - 1
+
+    def extend(self, made: list[Node]) -> None:
+        """Append made nodes (copies, when a block's expansion is reused)."""
+        if len(self.nodes) + len(made) > MAX_NODES:
+            raise CnnCostError(f"network expands to more than {MAX_NODES:,} layers")
+        self.nodes.extend(made)

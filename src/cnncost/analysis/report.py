@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..cost import Cost
 from ..graph import Graph, Node
@@ -20,9 +20,9 @@ def dtype_bytes(dtype: str) -> int:
     return DTYPE_BYTES[dtype]
 
 
-@dataclass(frozen=True)
-class Row:
-    """One layer (or one rolled-up block) of a report. Counts include the batch."""
+class Row(NamedTuple):
+    """One layer (or one rolled-up block) of a report. Counts include the batch. An immutable
+    record (a named tuple, like :class:`~cnncost.cost.Cost`: a report makes one per layer)."""
 
     name: str
     type: str
@@ -161,13 +161,26 @@ def select(nodes: list[Node], start: str | None, until: str | None) -> list[Node
     return nodes[lo:hi + 1]
 
 
-def node_row(node: Node, batch: Any, nbytes: int, backward: tuple[Any, Any] = (0, 0)) -> Row:
-    """The report row of one node (``backward``: its per-sample backward MACs and other ops)."""
-    act = batch * node.elements * nbytes if node.allocates else 0
-    return Row(node.name, node.type, node.shape,
-               Cost(params=node.params, macs=batch * node.macs, activation_bytes=act,
-                    buffers=node.buffers, other_ops=batch * node.other_ops,
-                    backward_macs=batch * backward[0], backward_other_ops=batch * backward[1]))
+_new = tuple.__new__  # a Row or Cost made straight from a tuple of its fields
+
+
+def node_rows(nodes: list[Node], batch: Any, nbytes: int) -> list[Row]:
+    """The report rows of nodes: the batch times each node's per-sample counts (a node that
+    allocates no tensor, such as an in-place ReLU, adds no activation bytes)."""
+    rows = []
+    append = rows.append
+    if type(batch) is int and batch == 1:  # the common case: counts as they are
+        for n in nodes:
+            cost = (n.params, n.macs, n.elements * nbytes if n.allocates else 0, n.buffers,
+                    n.other_ops, n.backward_macs, n.backward_other_ops)
+            append(_new(Row, (n.name, n.type, n.shape, _new(Cost, cost))))
+        return rows
+    for n in nodes:
+        cost = (n.params, batch * n.macs, batch * n.elements * nbytes if n.allocates else 0,
+                n.buffers, batch * n.other_ops, batch * n.backward_macs,
+                batch * n.backward_other_ops)
+        append(_new(Row, (n.name, n.type, n.shape, _new(Cost, cost))))
+    return rows
 
 
 def block_outputs(nodes: list[Node], depth: int) -> dict[str, Any]:
@@ -218,14 +231,11 @@ def analyze_graph(graph: Graph, batch: Any = 1, dtype: str = "fp32", train: bool
             if t not in OPS:
                 raise CnnCostError(f"--only: unknown layer type {t!r}" + suggest(t, list(OPS)))
         nodes = [n for n in nodes if n.type in only]
-    from .training import backward_counts
-
-    backward = backward_counts(graph)
-    rows = [node_row(n, batch, nbytes, backward[n.index]) for n in nodes]
-    totals = Cost.total(r.cost for r in rows)
+    rows = node_rows(nodes, batch, nbytes)
+    symbolic = graph.symbolic or is_symbolic(batch)
+    totals = Cost.total([r.cost for r in rows], numeric=not symbolic)
     if depth is not None:
         rows = rollup(rows, depth, outputs)
-    symbolic = graph.symbolic or is_symbolic(batch)
     spec = graph.spec
     return Report(spec.name, spec.title, spec.source, in_shape, batch, dtype, rows, totals,
                   symbolic, nodes, graph, spec.not_counted, spec.notes if spec.text else "")

@@ -27,27 +27,15 @@ PFS_DAY = 8.64e19
 
 
 def grad_flags(graph: Any) -> list[bool]:
-    """Per node index: does its output need a gradient? (it has parameters, or an input does)"""
-    flags = [False] * len(graph.nodes)  # nodes[0] is the data
-    for node in graph.nodes[1:]:
-        flags[node.index] = bool(node.param_shapes) or any(flags[j] for j in node.inputs)
-    return flags
+    """Per node index: does its output need a gradient? (it has parameters, or an input does;
+    set by the graph as it grows, ``Node.needs_grad``)"""
+    return [n.needs_grad for n in graph.nodes]
 
 
 def backward_counts(graph: Any) -> dict[int, tuple[Any, Any]]:
-    """Per node index: (backward MACs, backward non-MAC ops) per sample."""
-    flags = grad_flags(graph)
-    nodes = graph.nodes
-    out: dict[int, tuple[Any, Any]] = {}
-    for node in nodes[1:]:
-        if node.op is None or not flags[node.index]:
-            out[node.index] = (0, 0)
-            continue
-        ins = [nodes[j].shape for j in node.inputs]
-        grads = tuple(flags[j] for j in node.inputs)
-        out[node.index] = (node.op.backward_macs(node.args, ins, node.shape, grads),
-                           node.op.backward_other_ops(node.args, ins, node.shape, grads))
-    return out
+    """Per node index: (backward MACs, backward non-MAC ops) per sample, which the graph asks of
+    each node's op as it adds the node (``Applied.backward_counts``)."""
+    return {n.index: (n.backward_macs, n.backward_other_ops) for n in graph.nodes[1:]}
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ forward pass together in one class, so the analysis and the reference pass canno
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, ClassVar, NamedTuple
 
 from ..dims import Permuted, Shape, as_int, is_symbolic, layout_name, prod
@@ -27,6 +28,22 @@ class Gemm(NamedTuple):
 OPS: dict[str, Op] = {}
 
 
+class ReadOnly(dict):
+    """A dict that refuses writes: an op's evaluated arguments and tensor shapes, which the
+    rules' memo, every node made from it and every copy of such a node share."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a node's arguments and shapes are read-only; copy them with dict()")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
+    update = pop = popitem = setdefault = clear = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled and deep-copied as its items
+        return (ReadOnly, (dict(self),))
+
+
 @dataclass(frozen=True, slots=True)
 class Applied:
     """An op's rules evaluated on one layer's arguments and input shapes (counts per sample)."""
@@ -38,6 +55,21 @@ class Applied:
     macs: Any
     other_ops: Any
     allocates: bool
+    params: Any = 0      # learnable elements: the sum over ``param_shapes``
+    buffers: Any = 0     # non-learnable elements: the sum over ``buffer_shapes``
+    elements: Any = 0    # output elements
+    #: backward (MACs, other ops) by the input-gradient flags they were asked for
+    backward: dict[tuple[bool, ...], tuple[Any, Any]] = field(default_factory=dict, repr=False,
+                                                             compare=False)
+
+    def backward_counts(self, op: Op, ins: list[Shape], grads: tuple[bool, ...]) -> tuple[Any, Any]:
+        """(backward MACs, backward other ops) of this application when ``grads`` flags which
+        inputs need a gradient; asked once per flags (the record is memoised with its rules)."""
+        hit = self.backward.get(grads)
+        if hit is None:
+            hit = self.backward[grads] = (op.backward_macs(self.args, ins, self.shape, grads),
+                                          op.backward_other_ops(self.args, ins, self.shape, grads))
+        return hit
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +95,19 @@ class Saved:
 
 #: the rule methods a memo key must name (a rule patched in a test is never served stale)
 RULE_METHODS = ("prepare", "shape", "param_shapes", "buffer_shapes", "macs", "other_ops",
-                "allocates")
+                "allocates", "backward_macs", "backward_other_ops")
+_rules = attrgetter(*RULE_METHODS)  # an op class -> its rule functions, in one C call
 _MEMO: dict[tuple, Applied] = {}
+
+
+def _where(value: Any, key: str, loc: Any) -> Any:
+    """Where a spec argument was written (its key's mark), else the layer's."""
+    return getattr(value, "key_locs", {}).get(key, loc)
+
+
+def _elements(shapes: dict[str, tuple]) -> Any:
+    """The elements of several tensors, by their shapes."""
+    return sum((prod(s) for s in shapes.values()), 0)
 
 
 def register(cls: type[Op]) -> type[Op]:
@@ -121,22 +164,22 @@ class Op:
         """A layer's spec arguments (aliases resolved, expressions evaluated in ``env``,
         defaults filled in), refusing unknown, repeated or missing ones."""
         args: dict[str, Any] = {}
+        declared, aliases, literals = self.args, self.aliases, self.literals
         for key, raw in value.items():
-            canon = self.aliases.get(key, key)
-            where = getattr(value, "key_locs", {}).get(key, loc)
-            if canon not in self.args:
+            canon = aliases.get(key, key) if aliases else key
+            if canon not in declared:
                 raise CnnCostError(f"unknown argument {key!r} of {self.name!r}"
                                    + suggest(str(key), list(self.args) + list(self.aliases)),
-                                   where, path)
+                                   _where(value, key, loc), path)
             if canon in args:
                 raise CnnCostError(f"argument {canon!r} of {self.name!r} given twice", loc, path)
-            if isinstance(raw, str) and raw in self.literals.get(canon, ()):
+            if literals and isinstance(raw, str) and raw in literals.get(canon, ()):
                 args[canon] = raw
                 continue
             try:
                 args[canon] = evaluate(raw, env)
             except CnnCostError as exc:
-                raise exc.with_context(where, path) from None
+                raise exc.with_context(_where(value, key, loc), path) from None
         for key, default in self.args.items():
             if key not in args:
                 if default is REQUIRED:
@@ -155,8 +198,8 @@ class Op:
         """
         cls = type(self)
         try:
-            key = (cls, tuple(getattr(cls, m) for m in RULE_METHODS),
-                   tuple((k, type(v), v) for k, v in args.items()), tuple(ins))
+            key = (cls, _rules(cls), tuple(args.items()), tuple(map(type, args.values())),
+                   tuple(ins))
             hit = _MEMO.get(key)
         except TypeError:  # an unhashable argument (a list): evaluate without the memo
             key, hit = None, None
@@ -172,8 +215,10 @@ class Op:
         out = tuple(as_int(d) for d in shape)
         if type(shape) is Permuted:
             out = Permuted(out, shape.order)
-        result = Applied(a, out, self.param_shapes(a, ins, out), self.buffer_shapes(a, ins, out),
-                         self.macs(a, ins, out), self.other_ops(a, ins, out), self.allocates(a))
+        params, buffers = self.param_shapes(a, ins, out), self.buffer_shapes(a, ins, out)
+        result = Applied(ReadOnly(a), out, ReadOnly(params), ReadOnly(buffers),
+                         self.macs(a, ins, out), self.other_ops(a, ins, out), self.allocates(a),
+                         _elements(params), _elements(buffers), prod(out))
         if key is not None:
             if len(_MEMO) > 20_000:
                 _MEMO.clear()

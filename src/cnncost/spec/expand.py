@@ -7,29 +7,39 @@ per-sample costs from its op class. Works the same for ints and sympy dims.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..dims import Permuted, Shape, channels_first, is_symbolic
 from ..errors import CnnCostError, Loc, suggest
 from ..expr import evaluate
-from ..ops import MERGES, OPS, PROJECT_CONV, PROJECT_NORM, RESIDUAL_MERGE, Op
+from ..ops import OPS, Op
 from .bindings import environment
-from .limits import (MAX_STEPS, bounded, check_unique, check_word, count, expand_name,
-                     too_many_steps, word)
-from ..graph import MAX_NODES, Graph, Node
+from .limits import (MAX_PATH, MAX_STEPS, bounded, check_unique, check_word, expand_name,
+                     too_many_steps)
+from ..graph import Graph, Node
 from .schema import Spec
 from .marked import LList, LMap
 from .reuse import Expansions
+from .constructs import Constructs
 
 CONSTRUCTS = ("repeat", "for", "seq", "parallel", "residual", "side")
 ITEM_KEYS = ("name", "when")
+_ALWAYS = object()  # an item without 'when'
 
 
-@dataclass
+def _label(kind: str, name: str | None, counter: int) -> str:
+    """How an error names an item: its name, its construct, or its place in the scope."""
+    return name or (kind if kind in CONSTRUCTS else str(counter))
+
+
 class _Scope:
-    prefix: str
-    counter: list[int] = field(default_factory=lambda: [0])
+    """Where names are made: a dotted prefix and a counter for unnamed layers."""
+
+    __slots__ = ("prefix", "counter")
+
+    def __init__(self, prefix: str, counter: list[int] | None = None):
+        self.prefix = prefix
+        self.counter = [0] if counter is None else counter
 
     def name_for(self, explicit: str | None) -> str:
         index = self.counter[0]
@@ -50,8 +60,8 @@ def _in_vars(env: dict[str, Any], shape: Shape) -> dict[str, Any]:
     return local
 
 
-class Builder:
-    """Walks a spec and appends nodes."""
+class Builder(Constructs):
+    """Walks a spec and appends nodes (the constructs' handlers: constructs.py)."""
 
     def __init__(self, spec: Spec):
         self.spec = spec
@@ -61,10 +71,14 @@ class Builder:
         self.names: dict[str, Loc | None] = {}
         self.aux = False  # build train-only side branches strictly (else defer their errors)
         self.side_errors: list[CnnCostError] = []
+        self.symbols = True  # whether sizes may be symbolic (run() finds out)
+        self.parsed: dict[int, tuple[Any, ...]] = {}  # id(item) -> _parse(item), per build
 
     def step(self, loc: Loc | None) -> None:
         """Count expansion work (items, iterations, calls) against one budget."""
-        self.spend(1, loc)
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            too_many_steps(loc)
 
     def spend(self, steps: int, loc: Loc | None) -> None:
         """Count ``steps`` of expansion work (a reused block's copy: its first walk's)."""
@@ -77,18 +91,23 @@ class Builder:
     def nodes(self) -> list[Node]:
         return self.graph.nodes
 
-    def _append(self, node: Node) -> int:
-        """A copied node of a reused block expansion, under the same name checks as op_node."""
-        check_unique(node.name, self.names, node.loc)
-        self.names[node.name] = node.loc
-        return self.graph.append(node)
+    def extend(self, made: list[Node]) -> None:
+        """The copied nodes of a reused block expansion, under the same checks as op_node."""
+        names = self.names
+        for node in made:
+            if node.name in names or len(node.name) > MAX_PATH:
+                check_unique(node.name, names, node.loc)
+            names[node.name] = node.loc
+        self.graph.extend(made)
 
     def op_node(self, op: Op, args: dict[str, Any], inputs: list[int], name: str,
                 loc: Loc | None, train_only: bool) -> int:
-        check_unique(name, self.names, loc)
+        names = self.names
+        if name in names or len(name) > MAX_PATH:
+            check_unique(name, names, loc)
         index = self.graph.add(op, args, inputs, name, loc, train_only)
-        self.names[name] = loc
-        if any(map(is_symbolic, self.nodes[index].shape)):
+        names[name] = loc
+        if self.symbols and any(map(is_symbolic, self.nodes[index].shape)):
             for d in self.nodes[index].shape:
                 bounded(d, loc)
         return index
@@ -104,43 +123,62 @@ class Builder:
 
     def item(self, item: Any, loc: Loc, x: int, scope: _Scope, env: dict[str, Any],
              train: bool) -> int:
-        self.step(loc)
-        if isinstance(item, str):
-            kind, value, name = item, None, None
-            label = kind if kind in CONSTRUCTS else str(scope.counter[0])
-        elif isinstance(item, LMap):
-            keys = [k for k in item if k not in ITEM_KEYS]
-            if len(keys) != 1:
-                what = "no op" if not keys else f"several ops ({', '.join(map(str, keys))})"
-                raise CnnCostError(f"a layer needs exactly one op or construct, found {what}", loc)
-            kind, value = str(keys[0]), item[keys[0]]
-            name = item.get("name")
-            if isinstance(name, str) and "{" in name:
-                name = expand_name(name, env, loc)
-            if name is not None and (not isinstance(name, (str, int)) or isinstance(name, bool)
-                                     or not str(name) or "." in str(name)):
-                raise CnnCostError("'name' must be a word without dots", loc)
-            if isinstance(name, str):
-                check_word(name, loc)
-            name = None if name is None else str(name)
-            label = name or (kind if kind in CONSTRUCTS else str(scope.counter[0]))
-            if "when" in item:
-                try:
-                    cond = evaluate(item["when"], env)
-                except CnnCostError as exc:
-                    raise exc.with_context(loc, scope.prefix + label) from None
-                if is_symbolic(cond):
-                    raise CnnCostError("'when' condition depends on symbols", loc)
-                if not cond:
-                    return x
-        else:
-            raise CnnCostError(f"a layer must be an op name or a mapping, got {item!r}", loc)
+        self.steps += 1  # the budget (step(), inline: items are the most frequent step)
+        if self.steps > MAX_STEPS:
+            too_many_steps(loc)
+        parsed = self.parsed.get(id(item)) if type(item) is LMap else None
+        if parsed is None:
+            parsed = self._parse(item, loc, env)
+        kind, value, name, when = parsed
+        if name is not None and "{" in name:  # a templated name: per visit
+            name = self._name(name, env, loc)
+        counter = scope.counter[0]  # for the label of an error (a layer's default name)
+        if when is not _ALWAYS:
+            try:
+                cond = evaluate(when, env)
+            except CnnCostError as exc:
+                raise exc.with_context(loc, scope.prefix + _label(kind, name, counter)) from None
+            if is_symbolic(cond):
+                raise CnnCostError("'when' condition depends on symbols", loc)
+            if not cond:
+                return x
         try:
             return self._dispatch(kind, value, name, loc, x, scope, env, train)
         except CnnCostError as exc:
-            raise exc.with_context(loc, scope.prefix + label) from None
+            raise exc.with_context(loc, scope.prefix + _label(kind, name, counter)) from None
         except RecursionError:
             raise CnnCostError("blocks nest too deeply", loc) from None
+
+    def _parse(self, item: Any, loc: Loc, env: dict[str, Any]) -> tuple[Any, ...]:
+        """(kind, value, name, when) of a layer item, checked; a mapping's is kept for its
+        next visit (repeated blocks walk the same items again), a templated name is not
+        expanded here."""
+        if isinstance(item, str):
+            return item, None, None, _ALWAYS
+        if not isinstance(item, LMap):
+            raise CnnCostError(f"a layer must be an op name or a mapping, got {item!r}", loc)
+        keys = [k for k in item if k not in ITEM_KEYS]
+        if len(keys) != 1:
+            what = "no op" if not keys else f"several ops ({', '.join(map(str, keys))})"
+            raise CnnCostError(f"a layer needs exactly one op or construct, found {what}", loc)
+        name = item.get("name")
+        if name is not None and not (isinstance(name, str) and "{" in name):
+            name = self._name(name, env, loc)
+        parsed = (str(keys[0]), item[keys[0]], name, item.get("when", _ALWAYS))
+        self.parsed[id(item)] = parsed  # the spec (which holds every item) outlives the build
+        return parsed
+
+    @staticmethod
+    def _name(name: Any, env: dict[str, Any], loc: Loc) -> str:
+        """An item's ``name``: templated (``"block{i}"``), a word without dots."""
+        if isinstance(name, str) and "{" in name:
+            name = expand_name(name, env, loc)
+        if not isinstance(name, (str, int)) or isinstance(name, bool) or not str(name) or \
+                "." in str(name):
+            raise CnnCostError("'name' must be a word without dots", loc)
+        if isinstance(name, str):
+            check_word(name, loc)
+        return str(name)
 
     def _dispatch(self, kind: str, value: Any, name: str | None, loc: Loc, x: int,
                   scope: _Scope, env: dict[str, Any], train: bool) -> int:
@@ -182,23 +220,7 @@ class Builder:
             value = {}
         if not isinstance(value, dict):
             raise CnnCostError(f"arguments of block {block_name!r} must be a mapping", loc)
-        local = _in_vars(env, self.nodes[x].shape)
-        bound: dict[str, Any] = {}
-        for key, raw in value.items():
-            if key not in declared:
-                raise CnnCostError(f"block {block_name!r} has no argument {key!r}"
-                                   + suggest(str(key), list(declared)),
-                                   getattr(value, "key_locs", {}).get(key, loc))
-            bound[key] = evaluate(raw, local)
-        for key, default in declared.items():
-            if key not in bound:
-                if default is None:
-                    raise CnnCostError(f"block {block_name!r} needs argument {key!r}", loc)
-                try:
-                    bound[key] = evaluate(default, {**self.globals, **bound})
-                except CnnCostError as exc:
-                    raise exc.with_context(getattr(declared, "key_locs", {}).get(key, loc),
-                                           f"block {block_name}") from None
+        bound = self._bind_block(block_name, declared, value, env, x, loc)
         inline = block.get("inline", False)
         inner = scope if inline else scope.child(scope.name_for(name))
         self.stack.append(block_name)
@@ -207,156 +229,42 @@ class Builder:
         finally:
             self.stack.pop()
 
-    # ---- constructs -----------------------------------------------------------------------
-    def _fields(self, value: Any, loc: Loc, kind: str, allowed: tuple[str, ...],
-                required: tuple[str, ...] = ()) -> LMap:
-        if not isinstance(value, LMap):
-            raise CnnCostError(f"{kind!r} needs a mapping with {', '.join(required or allowed)}",
-                               loc)
-        for key in value:
-            if key not in allowed:
-                raise CnnCostError(f"unknown key {key!r} in {kind!r}" + suggest(str(key), allowed),
-                                   value.key_locs.get(key, loc))
-        for key in required:
-            if key not in value:
-                raise CnnCostError(f"{kind!r} needs {key!r}", value.loc)
-        return value
-
-    def _c_repeat(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
-                  env: dict[str, Any], train: bool) -> int:
-        f = self._fields(value, loc, "repeat", ("n", "body", "var"), ("n", "body"))
-        n = count(f["n"], env, "repeat count n", f.loc)
-        var = word(f.get("var"), "'var' of repeat", f.loc)
-        for i in range(n):
-            self.step(f.loc)
-            x = self.seq(f["body"], x, scope, {**env, var: i} if var else env, train, f.loc)
-        return x
-
-    def _c_for(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
-               env: dict[str, Any], train: bool) -> int:
-        f = self._fields(value, loc, "for", ("var", "in", "body", "index"), ("var", "in", "body"))
-        seq = evaluate(f["in"], env)
-        if not isinstance(seq, list):
-            raise CnnCostError("'for' needs a list to walk over in 'in'", f.loc)
-        var = word(f["var"], "'var' of for", f.loc)
-        index = word(f.get("index"), "'index' of for", f.loc)
-        for i, item in enumerate(seq):
-            self.step(f.loc)
-            local = {**env, var: item}
-            if index:
-                local[index] = i
-            x = self.seq(f["body"], x, scope, local, train, f.loc)
-        return x
-
-    def _c_seq(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
-               env: dict[str, Any], train: bool) -> int:
-        body = value.get("body") if isinstance(value, LMap) else value
-        return self.seq(body, x, scope.child(scope.name_for(name)), env, train, loc)
-
-    def _c_side(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
-                env: dict[str, Any], train: bool) -> int:
-        f = self._fields(value, loc, "side", ("body", "train_only"), ("body",))
-        train_only = f.get("train_only", True)
-        if not isinstance(train_only, bool):
-            raise CnnCostError("'train_only' must be true or false", f.loc)
-        inner = scope.child(scope.name_for(name))
-        if not train_only or self.aux:
-            self.seq(f["body"], x, inner, env, True if train_only else train, f.loc)
-            return x
-        # a train-only head (Inception's AuxLogits) may not fit inputs the eval network takes:
-        count, names = len(self.nodes), dict(self.names)  # its error waits for --aux
-        try:
-            self.seq(f["body"], x, inner, env, True, f.loc)
-        except CnnCostError as exc:
-            del self.nodes[count:]
-            self.names = names
-            exc.message = (f"train-only side branch {inner.prefix[:-1]!r} (built with --aux) "
-                           f"does not fit this input: {exc.message}")
-            self.side_errors.append(exc)
-        return x
-
-    def _merge(self, how: Any, inputs: list[int], scope: _Scope, name: str | None, loc: Loc,
-               train: bool, inplace: Any) -> int:
-        if how not in MERGES:
-            raise CnnCostError(f"merge must be {', '.join(MERGES[:-1])} or {MERGES[-1]}, got "
-                               f"{how!r}", loc)
-        args = {"inplace": inplace} if "inplace" in OPS[how].args else {}
-        return self.op_node(OPS[how], args, inputs, scope.prefix + (name or how), loc, train)
-
-    def _c_parallel(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
-                    env: dict[str, Any], train: bool) -> int:
-        f = self._fields(value, loc, "parallel", ("branches", "merge", "inplace", "flat",
-                                                  "merge_name"), ("branches", "merge"))
-        branches = f["branches"]
-        flat = f.get("flat", False)  # branches continue the enclosing scope (torchvision's Fire)
-        if not isinstance(flat, bool):
-            raise CnnCostError("'flat' must be true or false", f.loc)
-        # a named flat parallel names only its merge (InceptionE's inner torch.cat)
-        label = scope.name_for(name) if name else None
-        outer = scope.child(label) if label and not flat else scope
-        outs: list[int] = []
-        if isinstance(branches, LMap):
-            for bname, body in branches.items():
-                where = branches.key_locs.get(bname, f.loc)
-                inner = outer if flat else outer.child(outer.prefix + str(bname))
-                outs.append(self.seq(body, x, inner, env, train, where))
-        elif isinstance(branches, LList):
-            for body, where in zip(branches, branches.marks):
-                inner = outer if flat else outer.child(outer.name_for(None))
-                outs.append(self.seq(body, x, inner, env, train, where))
-        else:
-            raise CnnCostError("'branches' must be a list of layer lists or a mapping", f.loc)
-        if len(outs) < 2:
-            raise CnnCostError("'parallel' needs at least two branches", f.loc)
-        merge_name = word(f.get("merge_name"), "'merge_name'", f.loc) or (
-            name if label and flat else None)
-        return self._merge(f["merge"], outs, outer, merge_name, f.loc, train,
-                           f.get("inplace", False))
-
-    def _c_residual(self, value: Any, name: str | None, loc: Loc, x: int, scope: _Scope,
-                    env: dict[str, Any], train: bool) -> int:
-        f = self._fields(value, loc, "residual",
-                         ("body", "shortcut", "merge", "stride", "shortcut_bn", "shortcut_name",
-                          "inplace", "merge_name"), ("body",))
-        inner = scope.child(scope.name_for(name)) if name else scope
-        y = self.seq(f["body"], x, inner, env, train, f.loc)
-        sc_name = word(f.get("shortcut_name", "downsample"), "'shortcut_name'", f.loc)
-        shortcut = f.get("shortcut", "identity")
-        merge = f.get("merge", RESIDUAL_MERGE)
-        sc_scope = inner.child(inner.prefix + sc_name)
-        if shortcut == "auto":
-            shortcut = "identity" if self._same(self.nodes[x].shape, self.nodes[y].shape) else \
-                "project"
-        if shortcut == "identity":
-            s = x
-        elif shortcut == "project":
-            stride = evaluate(f.get("stride", 1), env)
-            s = self.op_node(PROJECT_CONV, {**PROJECT_CONV.args, "c": self.nodes[y].shape[0],
-                                            "k": 1, "s": stride, "bias": False},
-                             [x], sc_scope.name_for(None), f.loc, train)
-            if f.get("shortcut_bn", True):
-                s = self.op_node(PROJECT_NORM, dict(PROJECT_NORM.args), [s],
-                                 sc_scope.name_for(None), f.loc, train)
-        elif isinstance(shortcut, LList):
-            s = self.seq(shortcut, x, sc_scope, env, train, f.loc)
-        else:
-            raise CnnCostError("'shortcut' must be identity, auto, project or a list of layers",
-                               f.loc)
-        first = merge in MERGES and OPS[merge].shortcut_first
-        inputs = [s, y] if first else [y, s]
-        return self._merge(merge, inputs, inner, word(f.get("merge_name"), "'merge_name'", f.loc),
-                           f.loc, train, f.get("inplace", False))
-
-    @staticmethod
-    def _same(a: Shape, b: Shape) -> bool:
-        from ..ops.merge import same_dim
-
-        return len(a) == len(b) and all(same_dim(p, q) for p, q in zip(a, b))
+    def _bind_block(self, block_name: str, declared: Any, value: Any, env: dict[str, Any],
+                    x: int, loc: Loc) -> dict[str, Any]:
+        """A call's arguments: given ones evaluated where the call is (with ``in.c``...), the
+        missing ones from their defaults, which see the globals and the arguments so far."""
+        local = None
+        bound: dict[str, Any] = {}
+        for key, raw in value.items():
+            if key not in declared:
+                raise CnnCostError(f"block {block_name!r} has no argument {key!r}"
+                                   + suggest(str(key), list(declared)),
+                                   getattr(value, "key_locs", {}).get(key, loc))
+            if local is None and type(raw) is not int:
+                local = _in_vars(env, self.nodes[x].shape)
+            bound[key] = evaluate(raw, local)
+        scope = None
+        for key, default in declared.items():
+            if key in bound:
+                continue
+            if default is None:
+                raise CnnCostError(f"block {block_name!r} needs argument {key!r}", loc)
+            if scope is None:
+                scope = {**self.globals, **bound}
+            try:
+                bound[key] = scope[key] = evaluate(default, scope)
+            except CnnCostError as exc:
+                raise exc.with_context(getattr(declared, "key_locs", {}).get(key, loc),
+                                       f"block {block_name}") from None
+        return bound
 
     # ---- entry -----------------------------------------------------------------------------
     def run(self, input_shape: Shape, env: dict[str, Any]) -> int:
         self.globals, self.reuse = env, Expansions()
-        self.nodes.append(Node(0, "input", "input", None, {}, (), input_shape, allocates=True))
+        # symbols enter only through the environment and the input shape (expressions and ops
+        # never make one from numbers): without any, no shape needs the size check
+        self.symbols = _has_symbols([*env.values(), *input_shape])
+        self.nodes.append(Node.input(input_shape))
         return self.seq(self.spec.layers, 0, _Scope(""), env, False, self.spec.layers.loc)
 
 
@@ -367,9 +275,9 @@ def build(spec: Spec, sets: dict[str, Any] | None = None,
     builder = Builder(spec)
     out = builder.run(shape, env)
     graph = builder.graph
-    # Symbols only enter through the environment and the input shape (expressions and ops
-    # never make one from numbers), so without any there the nodes need no scan.
-    is_sym = _has_symbols([*env.values(), *shape]) and (any(is_symbolic(d) for d in shape) or any(
+    # without symbols in the environment and the input shape (builder.symbols) the nodes
+    # need no scan
+    is_sym = builder.symbols and (any(is_symbolic(d) for d in shape) or any(
         is_symbolic(n.macs) or any(is_symbolic(d) for d in n.shape) or is_symbolic(n.params)
         for n in graph.nodes
     ))

@@ -1,7 +1,8 @@
 """Reusing a block's expansion within one build.
 
-A block's layers depend only on the block, its bound arguments, the shape it is applied to and
-whether it sits in a training-only side branch (the spec's globals are fixed for a build). So
+A block's layers depend only on the block, its bound arguments, the shape it is applied to,
+whether that input needs a gradient (for the backward counts) and whether it sits in a
+training-only side branch (the spec's globals are fixed for a build). So
 the second ``bottleneck`` call with the same arguments on the same shape copies the first
 call's nodes (renamed under its own prefix, inputs re-pointed) instead of walking the body and
 applying every op rule again: ResNet-152 repeats one bottleneck 35 times in ``layer3``.
@@ -15,6 +16,7 @@ from ..graph import Node
 
 
 _PLAIN = (int, str, float, bool)
+_INT = {int}
 
 
 def _frozen(value: Any) -> Any:
@@ -45,12 +47,16 @@ class Expansions:
     def __init__(self) -> None:
         self.done: dict[Any, Any] = {}  # key -> where its nodes lie, its _Template, or None
 
-    def key(self, block: str, bound: dict[str, Any], shape: Any, train: bool) -> Any:
-        """The reuse key of a call, or None when a value cannot be keyed."""
+    def key(self, block: str, bound: dict[str, Any], node: Node, train: bool) -> Any:
+        """The reuse key of a call on ``node``, or None when a value cannot be keyed. Whether
+        the input needs a gradient is part of it (it decides the copies' backward counts)."""
+        shape = node.shape
         try:
-            args = tuple((k, _frozen(v)) for k, v in sorted(bound.items()))
-            dims = tuple(shape) if all(type(d) is int for d in shape) else _frozen(tuple(shape))
-            return (block, args, dims, getattr(shape, "order", None), train)  # order: Permuted
+            args = tuple([(k, (type(v), v) if type(v) in _PLAIN else _frozen(v))
+                          for k, v in sorted(bound.items())])
+            dims = tuple(shape) if set(map(type, shape)) <= _INT else _frozen(tuple(shape))
+            return (block, args, dims, getattr(shape, "order", None), train,  # order: Permuted
+                    node.needs_grad)
         except TypeError:
             return None
 
@@ -64,12 +70,13 @@ class Expansions:
         ``scope`` (``builder.seq``), remembered for the next call. Inline blocks, whose layers
         continue the caller's numbering, are not ``reusable``."""
         nodes = builder.nodes
-        key = self.key(block, bound, nodes[x].shape, train) if reusable else None
-        if key in self:
-            template = self._template(key)
+        key = self.key(block, bound, nodes[x], train) if reusable else None
+        entry = self.done.get(key) if key is not None else None
+        if entry is not None:
+            template = entry if type(entry) is _Template else self._template(key)
             if template is not None:  # a copy costs the budget what the walk it copies did
                 builder.spend(template.steps, loc)
-                return self.replay(template, builder._append, len(nodes), x, scope.prefix)
+                return self.replay(template, builder.extend, len(nodes), x, scope.prefix)
         start, steps = len(nodes), builder.steps
         out = builder.seq(builder.spec.blocks[block]["body"], x, scope,
                           {**builder.globals, **bound}, train, loc)
@@ -99,15 +106,22 @@ class Expansions:
                                        rel(out), steps)
         return t
 
-    def replay(self, t: _Template, append: Any, count: int, x: int, prefix: str) -> int:
+    def replay(self, t: _Template, extend: Any, count: int, x: int, prefix: str) -> int:
         """Append a copy of the expansion ``t`` on input ``x`` under ``prefix`` through
-        ``append`` (the builder's, which keeps the node limit); ``count`` is the number of nodes
-        so far. Returns the output node's index."""
+        ``extend`` (the builder's, which checks the names and the node limit); ``count`` is the
+        number of nodes so far. Returns the output node's index. The copies share their
+        records' dicts (args, parameter shapes) with the template: nodes are read-only."""
         base = count
+        made = []
         for n, name, ins in zip(t.nodes, t.names, t.inputs):
-            append(Node(count, prefix + name, n.type, n.op, dict(n.args),
-                        tuple([x if i < 0 else base + i for i in ins]), n.shape, n.train_only,
-                        n.loc, dict(n.param_shapes), dict(n.buffer_shapes), n.macs, n.other_ops,
-                        n.allocates))
+            if len(ins) == 1:  # most layers: one input, inside the block or the block's input
+                inputs = (x,) if ins[0] < 0 else (base + ins[0],)
+            else:
+                inputs = tuple([x if i < 0 else base + i for i in ins])
+            made.append(Node(count, prefix + name, n.type, n.op, n.args, inputs, n.shape,
+                             n.train_only, n.loc, n.param_shapes, n.buffer_shapes, n.macs,
+                             n.other_ops, n.allocates, n.params, n.buffers, n.elements,
+                             n.needs_grad, n.backward_macs, n.backward_other_ops))
             count += 1
+        extend(made)
         return x if t.out < 0 else base + t.out
