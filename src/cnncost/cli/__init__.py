@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import traceback
 from typing import Any
 
 from . import app as _app_module  # the typer app; command modules register on it when imported
@@ -47,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         return result if isinstance(result, int) else 0
     except (CnnCostError, OSError, MemoryError, RecursionError) as exc:
         if debug:
+            import traceback
+
             traceback.print_exc()
         print(f"cnncost: error: {printable(user_message(exc))}", file=sys.stderr)
         return 2
@@ -65,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"cnncost: error: {message}{hint}", file=sys.stderr)
             return 2
         if debug:
+            import traceback
+
             traceback.print_exc()
         else:
             print(f"cnncost: internal error: {type(exc).__name__}: {exc} — this is a bug; please "
@@ -87,6 +90,32 @@ def user_message(exc: BaseException) -> str:
     return str(exc)
 
 
+#: commands that only read and print: once their output is flushed nothing is left to do
+FAST_EXIT = frozenset({"report", "compare", "list", "fit", "gpus", "ops", "time", "calibration"})
+
+
 def run() -> None:
-    """Console-script wrapper."""
-    sys.exit(main())
+    """Console-script wrapper. A read-only command whose output is flushed ends without the
+    interpreter's teardown (freeing every module and object: about 15 ms of a 100 ms
+    ``report``), when nothing else could still need it: no other thread, no coverage or
+    profiler, no pending exception."""
+    code = main()
+    if _can_exit_fast():
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):  # a closed pipe (| head): leave it to the normal exit
+            sys.exit(code)
+        import os
+
+        os._exit(code)
+    sys.exit(code)
+
+
+def _can_exit_fast() -> bool:
+    import threading
+
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    return (bool(args) and args[0] in FAST_EXIT and threading.active_count() == 1
+            and sys.gettrace() is None and sys.getprofile() is None
+            and "coverage" not in sys.modules and not sys.flags.interactive)

@@ -7,9 +7,7 @@ column vocabulary, and the table, markdown, csv and html writers with cnncost's 
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from functools import lru_cache
 from typing import Any
 
@@ -168,11 +166,7 @@ def tabular(headers: list[str], rows: list[list[str]], fmt: str, note: str = "",
     tiny,224
     """
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(headers)
-        writer.writerows(rows)
-        return buf.getvalue().rstrip("\n")
+        return csv_text(headers, rows)
     notes = note.splitlines() if note else []
     if fmt == "html":
         top = (f"<h1>{html.escape(title)}</h1>" if title else "") + "".join(
@@ -200,6 +194,9 @@ def csv_text(header: list[str], rows: list[list[Any]]) -> str:
     a,b
     1,"x,y"
     """
+    import csv
+    import io
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)

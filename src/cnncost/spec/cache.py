@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from hashlib import blake2b
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -137,13 +137,18 @@ def _decode_float(doc: dict) -> LFloat:
 
 def index_name(folder: Path) -> str:
     """The cache file of the zoo index of the bundled specs in ``folder``."""
-    digest = blake2b(str(folder).encode("utf-8", "surrogatepass"), digest_size=12)
-    return f"zoo-index-{digest.hexdigest()}.json"
+    return f"zoo-index-{_digest(str(folder))}.json"
 
 
 def _entry_name(path: Path, shown: str) -> str:
-    digest = blake2b(f"{path}\0{shown}".encode("utf-8", "surrogatepass"), digest_size=12)
-    return f"spec-{digest.hexdigest()}.json"
+    return "spec-" + _digest(f"{path}\0{shown}") + ".json"
+
+
+def _digest(text: str) -> str:
+    """A short name for a cache file (zlib's checksums: no hashlib/OpenSSL import on a cold
+    start). Two texts sharing one is harmless: each file holds its full key, checked on read."""
+    data = text.encode("utf-8", "surrogatepass")
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
 
 
 def load_parsed(path: Path, shown: str, stamp: tuple[int, int], parse: Any) -> Any:
