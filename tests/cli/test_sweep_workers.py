@@ -71,8 +71,10 @@ def test_workers_option(cli, tiny):
 
 
 def test_ctrl_c_ends_the_sweep_and_its_workers_cleanly():
-    widths = ",".join(str(8 * i) for i in range(1, 41))
-    sizes = ",".join(str(s) for s in range(96, 320, 8))
+    # 9,600 points (under --max-points' 10,000): seconds of work at any speed, so the sweep is
+    # still running when the interrupt comes
+    widths = ",".join(str(8 * i) for i in range(1, 81))
+    sizes = ",".join(str(s) for s in range(96, 576, 4))
     cmd = [sys.executable, "-c", "from cnncost.cli import run; run()", "sweep", "resnet50",
            "--set", f"width_per_group={widths}", "--input", sizes, "--workers", "2",
            "--progress", "-f", "csv"]

@@ -67,12 +67,21 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+_INT = {int}
+
+
 def fmt_count(n: Any) -> str:
     """Decimal units: 23.3K, 72.86M, 15.47G."""
+    if type(n) is int:  # the common case, first
+        return _count(n)
     if is_symbolic(n):
         return sym_str(n)
     if isinstance(n, float):
         return f"{n:.4g}"
+    return _count(n)
+
+
+def _count(n: Any) -> str:
     for unit, scale in (("T", 10**12), ("G", 10**9), ("M", 10**6), ("K", 10**3)):
         if abs(n) >= scale:
             return f"{n / scale:.4g}{unit}"
@@ -81,7 +90,7 @@ def fmt_count(n: Any) -> str:
 
 def fmt_bytes(n: Any) -> str:
     """Binary (IEC) units: 784 KiB, 51.72 MiB."""
-    if is_symbolic(n):
+    if type(n) is not int and is_symbolic(n):
         return f"{sym_str(n)} B"
     for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if abs(n) >= scale:
@@ -96,6 +105,8 @@ def fmt_exact(n: Any) -> str:
 
 def fmt_shape(shape: tuple) -> str:
     """64×56×56."""
+    if set(map(type, shape)) <= _INT:  # the common case, in C
+        return "×".join(map(str, shape))
     return "×".join(sym_str(d) if is_symbolic(d) else str(d) for d in shape)
 
 
