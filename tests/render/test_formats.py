@@ -230,3 +230,12 @@ def test_compare_csv_symbolic_input(cli):
     assert code == 0
     rows = _csv(out)
     assert [r[1] for r in rows[1:]] == ["3x(2*H)x(2*W)"] * 2
+
+
+def test_markdown_gpus_is_one_row_per_gpu(outputs):
+    """A Markdown cell is one line: long titles and sources stay in their row (the plain table
+    wraps them; a wrapped Markdown table would read as extra GPUs)."""
+    from cnncost.gpus import gpus
+
+    header, *rows = markdown_rows(outputs["gpus", "markdown"][1])
+    assert header[0] == "gpu" and [r[0] for r in rows] == list(gpus())

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from ..analysis.memory import OPTIMIZER_SLOTS
+from .escape import md_cell
 from .text import csv_text, fmt_bytes, html_page, html_table, tabular
 
 
@@ -101,5 +102,8 @@ def render_gpus(cat: dict[str, dict[str, Any]], fmt: str) -> str:
         return tabular(GPU_HEADERS, rows, fmt, title="cnncost gpus")
     from tabulate import tabulate
 
-    return tabulate(rows, headers=GPU_HEADERS, tablefmt="github" if fmt == "markdown" else "simple",
+    if fmt == "markdown":  # a Markdown cell is one line: wrapping would add rows
+        return tabulate([[md_cell(c) for c in r] for r in rows], headers=GPU_HEADERS,
+                        tablefmt="github")
+    return tabulate(rows, headers=GPU_HEADERS, tablefmt="simple",
                     maxcolwidths=[None, 28, None, None, None, None, None, None, 50])
