@@ -1,14 +1,23 @@
 """The valid input domain: the smallest input at which every layer of a network is valid.
 
-A symbolic result (``MACs = 2*H*W*...``) evaluated below that size is meaningless (negative sizes,
-a positive MAC total), so reports state it: ``min_input`` = the smallest square ``[C, S, S]`` for
-the spec's channel count, and for symbolic inputs one condition per spatial symbol
-(``["H >= 63", "W >= 63"]`` for AlexNet).
+A size is valid when every layer is: each convolution and pooling window fits its padded input,
+every output dimension is at least 1 and every merge sees equal shapes — the checks the
+expansion already makes (:func:`builds`). Train-only sides (auxiliary heads) count only with
+``train``: inference never runs them (Inception v3's AuxLogits alone would need 299).
 
-The search builds the network numerically: ``S`` is the least size that builds while ``S - 1``
-does not, found by doubling and bisection (validity grows with the size in every bundled model:
-a window that fits a feature map fits a larger one). The inference network is searched; train-only
-heads are checked by ``--aux`` as usual.
+Two questions, one test of validity, two searches:
+
+- **Every report** states ``min_input``, the smallest square ``[C, S, S]`` for the spec's
+  channel count, and for symbolic inputs one condition per spatial symbol (``["H >= 63",
+  "W >= 63"]`` for AlexNet): a formula evaluated below that size is meaningless. It is found by
+  doubling and bisection (:func:`min_square`, :func:`valid_when`), a dozen builds, which
+  assumes validity grows with the size (a window that fits a feature map fits a larger one).
+- **The ledger's** ``min_size`` (torchvision's metadata) is the definition itself: every side
+  from 1 upwards until one is valid (:func:`min_square_input`), exact even where floors made
+  validity non-monotone. The two agree on every bundled model (tests/analysis/test_domain.py).
+
+>>> min_square_input("alexnet"), min_square_input("vgg16"), min_square_input("resnet50")
+(63, 32, 1)
 """
 
 from __future__ import annotations
@@ -20,6 +29,29 @@ from ..errors import CnnCostError
 from ..graph import Graph
 
 MAX_SIZE = 1 << 16  # no search above this (a network that needs more has no min_input)
+LIMIT = 1024  # the ledger's exhaustive search: no bundled network needs more (else an error)
+
+
+def builds(spec: Any, sets: dict[str, Any], shape: tuple | str, train: bool = False) -> bool:
+    """Whether every layer of ``spec`` is valid at input ``shape``. Without ``train`` the builder
+    defers the errors of train-only sides (inference never runs them); with it they are built
+    strictly (``Builder.aux``)."""
+    try:
+        _expand(spec, sets, shape, train)
+    except CnnCostError:
+        return False
+    return True
+
+
+def _expand(spec: Any, sets: dict[str, Any], shape: tuple | str, train: bool) -> None:
+    """Expand ``spec`` at ``shape``; raises CnnCostError where a layer is invalid."""
+    from ..spec.bindings import environment
+    from ..spec.expand import Builder
+
+    env, bound = environment(spec, sets, shape, False)
+    builder = Builder(spec)
+    builder.aux = train
+    builder.run(bound, env)
 
 
 def _numeric_sets(graph: Graph) -> dict[str, Any]:
@@ -28,16 +60,6 @@ def _numeric_sets(graph: Graph) -> dict[str, Any]:
         return all(map(numeric, v)) if isinstance(v, (list, tuple)) else not is_symbolic(v)
 
     return {k: v for k, v in graph.env.items() if k in graph.spec.params and numeric(v)}
-
-
-def _builds(graph: Graph, sets: dict[str, Any], shape: tuple) -> bool:
-    from ..spec.expand import build
-
-    try:
-        build(graph.spec, sets, shape)
-    except CnnCostError:
-        return False
-    return True
 
 
 def _least(ok: Any) -> int | None:
@@ -59,7 +81,7 @@ def min_square(graph: Graph) -> list[int] | None:
     if len(graph.input_shape) != 3 or is_symbolic(graph.input_shape[0]):
         return None
     c, sets = int(graph.input_shape[0]), _numeric_sets(graph)
-    size = _least(lambda s: _builds(graph, sets, (c, s, s)))
+    size = _least(lambda s: builds(graph.spec, sets, (c, s, s)))
     return None if size is None else [c, size, size]
 
 
@@ -84,9 +106,29 @@ def valid_when(graph: Graph) -> list[str]:
         def ok(s: int, axis: int = axis) -> bool:
             shape = [c, square[1], square[2]]
             shape[axis] = s
-            return _builds(graph, sets, tuple(shape))
+            return builds(graph.spec, sets, tuple(shape))
 
         least = _least(ok)
         if least is not None and least > _smallest(dim):
             out.append(f"{dim} >= {least}")
     return out
+
+
+def min_square_input(model: str, *, set: dict[str, Any] | None = None, train: bool = False,
+                     limit: int = LIMIT) -> int:
+    """The smallest ``S`` such that the model builds at ``C x S x S`` (C from the spec), by
+    trying every side from 1: torchvision's ``min_size`` by its definition."""
+    from ..spec.zoo import load_spec
+
+    spec = load_spec(model)  # an unknown model or a broken file is the caller's error, not 'no'
+    if len(spec.input) != 3 or not isinstance(spec.input[0], int):
+        raise CnnCostError(f"{model}: min_size needs an image input [C, H, W] with a numeric C")
+    sets, c = dict(set or {}), spec.input[0]
+    for side in range(1, limit + 1):
+        if builds(spec, sets, f"{c}x{side}x{side}", train):
+            return side
+    try:  # say why the largest size fails: usually a spec error rather than a size limit
+        _expand(spec, sets, f"{c}x{limit}x{limit}", train)
+    except CnnCostError as exc:
+        raise CnnCostError(f"{model}: no square input up to {limit} is valid ({exc})") from None
+    raise AssertionError("unreachable: the largest size was just refused")

@@ -61,7 +61,7 @@ def _measure(sel: Selection, quantity: str, unit: str, base: Path | None = None)
     from ..dims import prod
 
     if quantity == "min_size":
-        from ..analysis.min_size import min_square_input
+        from ..analysis.domain import min_square_input
 
         return min_square_input(resolve_model(sel.model, base), set=sel.set or None,
                                 train=sel.train)

@@ -1,11 +1,12 @@
-"""The smallest square input: against torchvision's published ``min_size`` and torch itself."""
+"""The valid input domain (analysis/domain.py): the smallest square input against torchvision's
+published ``min_size`` and torch itself, and the reports' bisection against the definition."""
 
 from __future__ import annotations
 
 import pytest
 
 from cnncost.errors import CnnCostError
-from cnncost.analysis.min_size import min_square_input
+from cnncost.analysis.domain import min_square, min_square_input
 
 # torchvision 0.29.1: <Weights>.IMAGENET1K_V1.meta["min_size"]
 PUBLISHED = {"alexnet": 63, "vgg11": 32, "vgg16_bn": 32, "googlenet": 15, "densenet121": 29,
@@ -60,3 +61,13 @@ def test_train_only_sides_do_not_limit_inference(tmp_path):
                     "  - conv: {c: 4, k: 3}\n", encoding="utf-8")
     assert min_square_input(str(spec)) == 3
     assert min_square_input(str(spec), train=True) == 9
+
+
+def test_the_reports_bisection_agrees_with_the_definition_on_every_model():
+    """min_input (doubling and bisection, in every report) assumes validity grows with the size;
+    the ledger's search tries every side from 1. They agree on every bundled model."""
+    import cnncost
+
+    for model in cnncost.model_names():
+        square = min_square(cnncost.build_graph(model))
+        assert square is not None and square[1] == square[2] == min_square_input(model), model
