@@ -17,11 +17,11 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ..render.sweep import render_sweep
 from ..render.text import FORMATS
 from .app import app, emit
 from .options import Batch, Dtype, Exact, Format, Symbolic, check_format
 
-FORMATS = ("table", "markdown", "json", "csv", "html")
 MAX_POINTS = 1_000_000  # hard limit, even with --max-points
 DEFAULT_MAX_POINTS = 10_000  # without --max-points (about half a minute of resnet50 points)
 PROGRESS_MIN_POINTS = 20
@@ -175,45 +175,6 @@ def run_sweep(model: Any, points: list[tuple], batch: Any = "1", dtype: str = "f
     finally:
         rows.close()  # stops the workers (an error, Ctrl-C) before anything goes up
     return out
-
-
-def _headers(keys: list[str]) -> list[str]:
-    return [*keys, "input", "output", "params", "MACs", "activation"]
-
-
-def render_sweep(rows: list[dict[str, Any]], keys: list[str], fmt: str, exact: bool,
-                 note: str) -> str:
-    """The sweep in one of FORMATS; json and csv carry exact integers (or expressions)."""
-    from ..render.text import fmt_bytes, fmt_count, fmt_exact, jsonable, tabular
-
-    errors = any(r["error"] for r in rows)
-    if fmt == "json":
-        import json
-
-        return json.dumps(jsonable([{**r["set"], "input": r["input"], "output": r["output"],
-                                     "params": r["params"], "macs": r["macs"],
-                                     "activation_bytes": r["activation_bytes"],
-                                     **({"error": r["error"]} if errors else {})}
-                                    for r in rows]), indent=2)
-    if fmt == "csv":
-        from ..render.text import csv_text
-
-        return csv_text([*keys, "input", "output", "params", "macs", "activation_bytes",
-                         *(["error"] if errors else [])],
-                        [[*(r["set"][k] for k in keys), r["input"] or "", r["output"] or "",
-                          *("" if r[f] is None else str(r[f])
-                            for f in ("params", "macs", "activation_bytes")),
-                          *([r["error"] or ""] if errors else [])] for r in rows])
-    count = fmt_exact if exact else fmt_count
-    size = fmt_exact if exact else fmt_bytes
-    headers = _headers(keys) + (["error"] if errors else [])
-    cells = []
-    for r in rows:
-        line = [*(r["set"][k] for k in keys), r["input"] or "", r["output"] or ""]
-        line += ["-", "-", "-"] if r["error"] else [count(r["params"]), count(r["macs"]),
-                                                   size(r["activation_bytes"])]
-        cells.append(line + ([r["error"] or ""] if errors else []))
-    return tabular(headers, cells, fmt, note=note, title="cnncost sweep" if fmt == "html" else "")
 
 
 @app.command()

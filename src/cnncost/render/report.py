@@ -11,8 +11,8 @@ from typing import Any
 from ..cost import FIELDS as COST_FIELDS
 from ..dims import is_symbolic
 from .escape import md_cell
-from .text import (csv_shape, csv_text, fmt_bytes, fmt_count, fmt_exact, fmt_shape, html_page,
-                   html_table, jsonable, _page, sym_str)
+from .text import (csv_shape, csv_text, fmt_bytes, fmt_count, fmt_exact, fmt_shape, headers,
+                   html_page, html_table, jsonable, _page, sym_str)
 
 def _cells(row: Any, exact: bool, backward: bool = False) -> list[str]:
     count = fmt_exact if exact else fmt_count
@@ -23,8 +23,8 @@ def _cells(row: Any, exact: bool, backward: bool = False) -> list[str]:
     return cells + [count(c.backward_macs), count(c.backward_other_ops)] if backward else cells
 
 
-REPORT_HEADERS = ["layer", "type", "output", "params", "MACs", "activation"]
-BACKWARD_HEADERS = ["bwd MACs", "bwd other ops"]
+REPORT_HEADERS = headers("name", "type", "output", "params", "macs", "activation_bytes")
+BACKWARD_HEADERS = headers("backward_macs", "backward_other_ops")
 
 
 def _headers(report: Any) -> list[str]:
@@ -156,8 +156,8 @@ def compare_dict(reports: list[Any]) -> dict[str, Any]:
     })
 
 
-COMPARE_HEADERS = ["model", "input", "params", "MACs", "activation", "× params", "× MACs",
-                   "× activation"]
+_TOTALS = headers("params", "macs", "activation_bytes")
+COMPARE_HEADERS = [*headers("model", "input"), *_TOTALS, *(f"× {h}" for h in _TOTALS)]
 
 
 def _fmt_ratio(x: Any) -> str:

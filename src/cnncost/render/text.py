@@ -131,7 +131,13 @@ def _page(title: str, content: str) -> str:
 COLUMNS = {"name": "layer", "model": "model", "type": "type", "input": "input",
            "output": "output", "params": "params", "macs": "MACs",
            "activation_bytes": "activation", "buffers": "buffers", "other_ops": "other ops",
-           "flops": "FLOPs (2×MACs)"}
+           "flops": "FLOPs (2×MACs)", "backward_macs": "bwd MACs",
+           "backward_other_ops": "bwd other ops"}
+
+
+def headers(*fields: str) -> list[str]:
+    """The column headers of JSON/CSV fields (``COLUMNS``)."""
+    return [COLUMNS[f] for f in fields]
 
 
 def html_page(title: str, content: str) -> str:
