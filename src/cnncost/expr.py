@@ -88,15 +88,17 @@ def _truth(value: Any, text: str) -> bool:
 
 _MISS = object()
 _CACHED = (int, float, bool)  # results a memo may hand out again (immutable scalars)
-MEMO_SIZE = 4096
+MEMO_SIZE = 65_536  # results memoised over all expressions (then the memo starts again)
+_MEMO: dict[Any, Any] = {}  # (expression, its names' values and types) -> result
 
 
 class Expr:
     """A compiled expression: call it with an environment of names to get a value.
 
     An expression with operations (not a bare name or number) that walks no list is a pure
-    function of the values of its names, so its results are memoised by those values and their
-    types (``1``, ``1.0`` and ``True`` stay apart): deep networks evaluate the same
+    function of the values of its names, so its scalar results are memoised by those values and
+    their types (``1``, ``1.0`` and ``True`` stay apart), in one memo of at most ``MEMO_SIZE``
+    entries for all expressions: deep networks evaluate the same
     ``int(planes * width_per_group / 64) * groups`` for every repeated block.
     """
 
@@ -108,8 +110,8 @@ class Expr:
         self.names = names
         self._fn = fn
         self._walks = walks  # walks lists: its evaluation counts the items against MAX_WALK
-        self._memo: dict[Any, Any] | None = {} if memo and names and not walks else None
-        self._get = itemgetter(*sorted(names)) if self._memo is not None else None
+        self._memo = bool(memo and names and not walks)
+        self._get = itemgetter(*sorted(names)) if self._memo else None
         self._single = len(names) == 1
         self._bare = bare  # the expression is this one name: looked up directly
 
@@ -119,21 +121,21 @@ class Expr:
                 return env[self._bare]
             except KeyError:  # the error message comes from the compiled lookup
                 return self._evaluate(env)
-        memo, key = self._memo, None
-        if memo is not None:
+        key = None
+        if self._memo:
             try:
                 v = self._get(env)
-                key = (v, type(v)) if self._single else (v, tuple(map(type, v)))
-                hit = memo.get(key, _MISS)
+                key = (self, v, type(v)) if self._single else (self, v, tuple(map(type, v)))
+                hit = _MEMO.get(key, _MISS)
             except (KeyError, TypeError):  # a missing name (its error comes below), a list
                 key, hit = None, _MISS
             if hit is not _MISS:
                 return hit
         result = self._evaluate(env)
         if key is not None and type(result) in _CACHED:
-            if len(memo) >= MEMO_SIZE:
-                memo.clear()
-            memo[key] = result
+            if len(_MEMO) >= MEMO_SIZE:  # bounded, whatever a spec or a long sweep evaluates
+                _MEMO.clear()
+            _MEMO[key] = result
         return result
 
     def _evaluate(self, env: Env) -> Any:
