@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from cnncost.cli.sweep import grid, input_values, parse_axes, split_values
+from cnncost.analysis.sweep import grid, input_values, parse_axes, split_values
 from cnncost.errors import CnnCostError
 
 # One 3x3 conv (padding 1, bias) followed by an in-place ReLU: easy to count by hand.
@@ -101,7 +101,7 @@ def test_sweep_json_batch_and_dtype(cli, tiny):
 
 def test_sweep_resnet_depths_against_torchvision_published():
     """torchvision's model table: ResNet-50/101/152 params and GFLOPS (= GMACs)."""
-    from cnncost.cli.sweep import run_sweep
+    from cnncost.analysis.sweep import run_sweep
 
     points = grid(parse_axes(["depths=[3,4,6,3],[3,4,23,3],[3,8,36,3]"]), [None])
     rows = run_sweep("resnet50", points)
@@ -150,7 +150,7 @@ def test_sweep_progress_bar_goes_to_stderr(cli, tiny):
 
 def test_sweep_mobilenet_width_against_torchvision(torchvision_models):
     """The NAS question 'width 0.75 at 192 px': params match torchvision's own model."""
-    from cnncost.cli.sweep import run_sweep
+    from cnncost.analysis.sweep import run_sweep
 
     widths = [0.5, 0.75, 1.0]
     rows = run_sweep("mobilenet_v2", grid(parse_axes(["width_mult=0.5,0.75,1.0"]), ["3x192x192"]))

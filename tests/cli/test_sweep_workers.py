@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from cnncost.cli.sweep import PARALLEL_MIN_POINTS, grid, input_values, parse_axes, run_sweep
+from cnncost.analysis.sweep import PARALLEL_MIN_POINTS, grid, input_values, parse_axes, run_sweep
 
 TINY = """cnncost: 1
 name: tiny
