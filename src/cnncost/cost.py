@@ -10,17 +10,15 @@ True
 
 from __future__ import annotations
 
+from operator import add
 from typing import Any, Iterable, NamedTuple
 
-from .dims import is_symbolic
-
-
-_INT = {int}
+from .dims import all_ints, is_symbolic
 
 
 def sum_dims(values: list[Any] | tuple[Any, ...]) -> Any:
     """The sum of ints or sympy expressions (ints only: plain ``sum``, no sympy import)."""
-    if set(map(type, values)) <= _INT:  # the common case, in C
+    if all_ints(values):  # the common case
         return sum(values)
     if any(is_symbolic(v) for v in values):
         import sympy
@@ -54,7 +52,7 @@ class Cost(NamedTuple):
     def __add__(self, other: Any) -> Cost:  # type: ignore[override]
         if not isinstance(other, Cost):
             return NotImplemented
-        return Cost(*map(_add, self, other))
+        return Cost(*map(add, self, other))
 
     def __mul__(self, other: Any) -> Any:  # type: ignore[override]
         return NotImplemented  # not the tuple's repetition
@@ -78,10 +76,6 @@ class Cost(NamedTuple):
     def as_dict(self) -> dict[str, Any]:
         """Field name -> value, in column order."""
         return dict(zip(FIELDS, self))
-
-
-def _add(a: Any, b: Any) -> Any:
-    return a + b
 
 
 FIELDS: tuple[str, ...] = Cost._fields

@@ -113,6 +113,15 @@ def is_symbolic(x: Any) -> bool:
     return not isinstance(x, _PLAIN)
 
 
+_INT = {int}
+
+
+def all_ints(values: Any) -> bool:
+    """Whether every value is a plain ``int`` (no bool, float or sympy): the common case of sizes
+    and counts, checked in C."""
+    return set(map(type, values)) <= _INT
+
+
 def as_int(x: Any) -> Any:
     """Integral floats become ints, sympy integers become ints; other values pass through."""
     if type(x) is int:  # the common case, first

@@ -167,20 +167,10 @@ _new = tuple.__new__  # a Row or Cost made straight from a tuple of its fields
 def node_rows(nodes: list[Node], batch: Any, nbytes: int) -> list[Row]:
     """The report rows of nodes: the batch times each node's per-sample counts (a node that
     allocates no tensor, such as an in-place ReLU, adds no activation bytes)."""
-    rows = []
-    append = rows.append
-    if type(batch) is int and batch == 1:  # the common case: counts as they are
-        for n in nodes:
-            cost = (n.params, n.macs, n.elements * nbytes if n.allocates else 0, n.buffers,
-                    n.other_ops, n.backward_macs, n.backward_other_ops)
-            append(_new(Row, (n.name, n.type, n.shape, _new(Cost, cost))))
-        return rows
-    for n in nodes:
-        cost = (n.params, batch * n.macs, batch * n.elements * nbytes if n.allocates else 0,
-                n.buffers, batch * n.other_ops, batch * n.backward_macs,
-                batch * n.backward_other_ops)
-        append(_new(Row, (n.name, n.type, n.shape, _new(Cost, cost))))
-    return rows
+    return [_new(Row, (n.name, n.type, n.shape, _new(Cost, (
+        n.params, batch * n.macs, batch * n.elements * nbytes if n.allocates else 0, n.buffers,
+        batch * n.other_ops, batch * n.backward_macs, batch * n.backward_other_ops))))
+        for n in nodes]
 
 
 def block_outputs(nodes: list[Node], depth: int) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import html
 from functools import lru_cache
 from typing import Any
 
-from ..dims import is_symbolic
+from ..dims import all_ints, is_symbolic
 from .escape import md_cell
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
@@ -67,9 +67,6 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-_INT = {int}
-
-
 def fmt_count(n: Any) -> str:
     """Decimal units: 23.3K, 72.86M, 15.47G."""
     if type(n) is int:  # the common case, first
@@ -105,7 +102,7 @@ def fmt_exact(n: Any) -> str:
 
 def fmt_shape(shape: tuple) -> str:
     """64×56×56."""
-    if set(map(type, shape)) <= _INT:  # the common case, in C
+    if all_ints(shape):  # the common case
         return "×".join(map(str, shape))
     return "×".join(sym_str(d) if is_symbolic(d) else str(d) for d in shape)
 

@@ -14,7 +14,7 @@ from ..errors import CnnCostError, Loc, suggest
 from ..expr import evaluate
 from ..ops import OPS, Op
 from .bindings import environment
-from .limits import (MAX_PATH, MAX_STEPS, bounded, check_unique, check_word, expand_name,
+from .limits import (MAX_STEPS, bounded, check_unique, check_word, expand_name,
                      too_many_steps)
 from ..graph import Graph, Node
 from .schema import Spec
@@ -76,9 +76,7 @@ class Builder(Constructs):
 
     def step(self, loc: Loc | None) -> None:
         """Count expansion work (items, iterations, calls) against one budget."""
-        self.steps += 1
-        if self.steps > MAX_STEPS:
-            too_many_steps(loc)
+        self.spend(1, loc)
 
     def spend(self, steps: int, loc: Loc | None) -> None:
         """Count ``steps`` of expansion work (a reused block's copy: its first walk's)."""
@@ -95,16 +93,14 @@ class Builder(Constructs):
         """The copied nodes of a reused block expansion, under the same checks as op_node."""
         names = self.names
         for node in made:
-            if node.name in names or len(node.name) > MAX_PATH:
-                check_unique(node.name, names, node.loc)
+            check_unique(node.name, names, node.loc)
             names[node.name] = node.loc
         self.graph.extend(made)
 
     def op_node(self, op: Op, args: dict[str, Any], inputs: list[int], name: str,
                 loc: Loc | None, train_only: bool) -> int:
         names = self.names
-        if name in names or len(name) > MAX_PATH:
-            check_unique(name, names, loc)
+        check_unique(name, names, loc)
         index = self.graph.add(op, args, inputs, name, loc, train_only)
         names[name] = loc
         if self.symbols and any(map(is_symbolic, self.nodes[index].shape)):
@@ -123,9 +119,7 @@ class Builder(Constructs):
 
     def item(self, item: Any, loc: Loc, x: int, scope: _Scope, env: dict[str, Any],
              train: bool) -> int:
-        self.steps += 1  # the budget (step(), inline: items are the most frequent step)
-        if self.steps > MAX_STEPS:
-            too_many_steps(loc)
+        self.step(loc)
         parsed = self.parsed.get(id(item)) if type(item) is LMap else None
         if parsed is None:
             parsed = self._parse(item, loc, env)

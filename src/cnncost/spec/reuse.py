@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..dims import all_ints
 from ..graph import Node
 
 
 _PLAIN = (int, str, float, bool)
-_INT = {int}
 
 
 def _frozen(value: Any) -> Any:
@@ -54,14 +54,11 @@ class Expansions:
         try:
             args = tuple([(k, (type(v), v) if type(v) in _PLAIN else _frozen(v))
                           for k, v in sorted(bound.items())])
-            dims = tuple(shape) if set(map(type, shape)) <= _INT else _frozen(tuple(shape))
+            dims = tuple(shape) if all_ints(shape) else _frozen(tuple(shape))
             return (block, args, dims, getattr(shape, "order", None), train,  # order: Permuted
                     node.needs_grad)
         except TypeError:
             return None
-
-    def __contains__(self, key: Any) -> bool:
-        return key is not None and key in self.done
 
     def run(self, builder: Any, block: str, bound: dict[str, Any], reusable: bool, x: int,
             scope: Any, train: bool, loc: Any) -> int:
@@ -86,12 +83,10 @@ class Expansions:
         return out
 
     def _template(self, key: Any) -> _Template | None:
-        """The recorded call ``key`` as a template (built once), or None when its nodes are not
-        self-contained (never the case for today's constructs): then it is expanded again."""
-        entry = self.done[key]
-        if not isinstance(entry, tuple):
-            return entry
-        nodes, start, stop, x, out, prefix, steps = entry
+        """The recorded call ``key`` (where its nodes lie) made a template, or None when its nodes
+        are not self-contained (never the case for today's constructs): then it is expanded
+        again."""
+        nodes, start, stop, x, out, prefix, steps = self.done[key]
         made = nodes[start:stop]
 
         def rel(i: int) -> int | None:
