@@ -57,6 +57,16 @@ def test_doctests(name):
     assert result.failed == 0
 
 
+@pytest.mark.parametrize("name", _public_modules())
+def test_every_exported_name_exists(name):
+    """``from <module> import *`` works: each name in ``__all__`` is defined (or lazily given)."""
+    if name == "cnncost.render.plot":
+        pytest.importorskip("matplotlib")
+    module = importlib.import_module(name)
+    missing = [n for n in getattr(module, "__all__", ()) if not hasattr(module, n)]
+    assert missing == []
+
+
 def test_doctests_are_collected():
     """The doctest runner can fail: the public API does carry examples."""
     finder = doctest.DocTestFinder()

@@ -59,14 +59,7 @@ class Plan:
     def size(self, i: int) -> int:
         """Per-sample bytes of node i's output tensor."""
         n = self.graph.nodes[i]
-        return _elements(n.shape) * (self.input_bytes if i == 0 else self.act_bytes)
-
-
-def _elements(shape: tuple) -> int:
-    out = 1
-    for d in shape:
-        out *= d
-    return out
+        return n.elements * (self.input_bytes if i == 0 else self.act_bytes)
 
 
 def _allocates(node: Any, train: bool) -> bool:
@@ -175,7 +168,7 @@ def _saved(p: Plan, node: Any) -> list[tuple[Any, Storage | None]]:
             out.append((("clone", i), Storage(p.size(node.inputs[0]))))
         elif r.autocast and p.input_bytes != p.act_bytes and node.inputs[0] == 0:
             # autocast casts the fp32 input batch to a 16-bit copy, and that copy is saved
-            out.append((("cast", i), Storage(_elements(p.graph.nodes[0].shape) * p.act_bytes)))
+            out.append((("cast", i), Storage(p.graph.nodes[0].elements * p.act_bytes)))
         else:
             out.append((p.out[node.inputs[0]], None))
     return out

@@ -18,14 +18,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..dims import prod
 from ..errors import CnnCostError
 from ..graph import Graph
 from ..gpus import CONTEXT_BYTES, find_gpu, gpus, parse_size
-from .liveness import (DTYPE_BYTES, Plan, _elements, _round, inference_peak, plan, saved_bytes,
+from .liveness import (DTYPE_BYTES, Plan, _round, inference_peak, plan, saved_bytes,
                        training_peak)
 
-__all__ = ["BREAKDOWN_KEYS", "FitResult", "Plan", "breakdown", "find_gpu", "fit", "gpus",
-           "inference_peak", "max_batch", "parse_size", "plan", "saved_bytes", "training_peak"]
+__all__ = ["BREAKDOWN_KEYS", "FitResult", "Plan", "breakdown", "check_fit", "find_gpu",
+           "fit_graph", "gpus", "inference_peak", "max_batch", "parse_size", "plan", "saved_bytes", "training_peak"]
 
 #: optimizer state tensors per parameter (torch.optim: SGD none, momentum_buffer, Adam exp_avg +
 #: exp_avg_sq)
@@ -49,14 +50,14 @@ def breakdown(p: Plan, n: int, optimizer: str = "momentum", dtype: str = "fp32",
     """Bytes per category (BREAKDOWN_KEYS) at batch ``n`` for a plan from :func:`plan`."""
     wb = 4 if amp else DTYPE_BYTES[dtype]
     nodes = [node for node in p.graph.nodes if p.out[node.index] >= 0]
-    tensors = [_elements(s) for node in nodes for s in node.param_shapes.values()]
+    tensors = [prod(s) for node in nodes for s in node.param_shapes.values()]
     master = sum(_round(t * wb) for t in tensors)
     weights = master
     if amp:  # autocast's cached 16-bit copies of conv/linear weights (also saved for backward)
-        weights += sum(_round(_elements(s) * 2) for node in nodes
+        weights += sum(_round(prod(s) * 2) for node in nodes
                        if node.op is not None and node.op.autocast_weights
                        for s in node.param_shapes.values())
-    buffers = sum(_round(_elements(s) * wb) for node in nodes for s in node.buffer_shapes.values())
+    buffers = sum(_round(prod(s) * wb) for node in nodes for s in node.buffer_shapes.values())
     out = dict.fromkeys(BREAKDOWN_KEYS, 0)
     out.update(weights=weights, buffers=buffers, overhead=context)
     if any(node.op is not None and node.op.uses_cublas for node in nodes) and p.device == "cuda":

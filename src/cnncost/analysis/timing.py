@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from ..dims import prod
 from ..errors import CnnCostError
 from .training import grad_flags
 
@@ -217,16 +218,12 @@ def layer_work(graph: Any, nodes: list[Any], batch: int, dtype: str, train: bool
     return out
 
 
-def _elements(shape: tuple) -> int:
-    return math.prod(shape)
-
-
 def _forward(n: Any, ins: list, batch: int, act: int, wbytes: int, train: bool) -> Work:
     launches = n.op.launches(n.args, train) if n.op is not None else 0
     if not launches:
         return Work(0, 0, 0)
     gemm = _batched(n.op.gemm(n.args, ins, n.shape), batch)
-    moved = (sum(_elements(s) for s in ins) + _elements(n.shape)) * act * batch
+    moved = (sum(prod(s) for s in ins) + n.elements) * act * batch
     flops = (2 * n.macs + n.other_ops) * batch
     return Work(flops, moved + n.params * wbytes, launches, gemm, _depthwise(gemm))
 
@@ -247,13 +244,13 @@ def _backward(n: Any, ins: list, batch: int, act: int, wbytes: int, counts: tupl
     bmacs, bother = counts
     work = []
     if consumers > 1:  # autograd sums the gradients of a tensor used several times
-        e = _elements(n.shape) * batch
+        e = n.elements * batch
         work.append(Work((consumers - 1) * e, 3 * (consumers - 1) * e * act, consumers - 1))
     if not (bmacs or bother or n.params):
         return work  # a view or a pass-through (add, concat, flatten)
     gemm = _batched(n.op.gemm(n.args, ins, n.shape), batch)
-    out_e = _elements(n.shape) * batch
-    in_e = [_elements(s) * batch for s in ins]
+    out_e = n.elements * batch
+    in_e = [prod(s) * batch for s in ins]
     dx = sum(e for e, g in zip(in_e, grads) if g)
     launches = (2 if gemm is not None and any(grads) else 1) + (1 if bother and gemm else 0)
     moved = (out_e * (2 if gemm is not None else 1) + in_e[0] + dx) * act
