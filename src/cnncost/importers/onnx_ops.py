@@ -8,12 +8,24 @@ from ..dims import Permuted, ceil_div, is_symbolic
 from .onnx_graph import Walker, handles
 from .onnx_layout import layer_scale
 from .onnx_read import ONode
-from .values import Const, Data, broadcast, product, same
+from .values import Const, Data, broadcast, product
 
 
 def one(values: list) -> Any:
     """``[3, 3]`` -> ``3``; unequal pairs stay lists (the spec's ``k: [kh, kw]``)."""
     return values[0] if len(set(values)) == 1 else list(values)
+
+
+def spec_args(args: dict[str, Any], optional: Any, bias: bool = True) -> dict[str, Any]:
+    """``args`` plus each ``(key, value, default)`` of ``optional`` whose value is not the
+    default, and ``bias: false`` for a layer without one: a conv-like layer's spec arguments as
+    a person writes them (both importers)."""
+    for key, value, default in optional:
+        if value != default:
+            args[key] = value
+    if not bias:
+        args["bias"] = False
+    return args
 
 
 def window_pads(w: Walker, x: int, k: list, s: list, d: list) -> list:
@@ -63,13 +75,9 @@ def conv(w: Walker, n: ONode) -> None:
         raise w.fail(f"weight {list(weight.dims)} with group={groups} does not fit "
                      f"{w.shape(x)[0]} input channels")
     s, d, p = _window(w, x, k)
-    args: dict[str, Any] = {"c": cout, "k": one(k)}
-    for key, value, default in (("s", one(s), 1), ("p", spec_pads(p), 0), ("d", one(d), 1),
-                                ("groups", groups, 1)):
-        if value != default:
-            args[key] = value
-    if bias is None:
-        args["bias"] = False
+    args = spec_args({"c": cout, "k": one(k)}, (("s", one(s), 1), ("p", spec_pads(p), 0),
+                                                 ("d", one(d), 1), ("groups", groups, 1)),
+                     bias is not None)
     if n.fused_bn or bias is not None and n.inputs[2].startswith("onnx::") and \
             w.f.producer == "pytorch":
         w.folded += 1  # tagged by the exporter, or a bias it made: BatchNorm folded in here

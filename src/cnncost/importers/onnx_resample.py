@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .onnx_graph import Walker, handles
-from .onnx_ops import one, spec_pads
+from .onnx_ops import one, spec_args, spec_pads
 from .onnx_read import ONode
 
 
@@ -22,16 +22,11 @@ def conv_transpose(w: Walker, n: ONode) -> None:
     p = list(w.attr("pads", [0, 0, 0, 0]))
     if p[0] != p[2] or p[1] != p[3]:
         raise w.fail(f"asymmetric ConvTranspose pads {p} are not supported")
-    args: dict[str, Any] = {"c": cout_g * groups, "k": one(k)}
-    for key, value, default in (("s", one(list(w.attr("strides", [1, 1]))), 1),
-                                ("p", one([p[0], p[1]]), 0),
-                                ("output_padding", one(list(w.attr("output_padding", [0, 0]))), 0),
-                                ("d", one(list(w.attr("dilations", [1, 1]))), 1),
-                                ("groups", groups, 1)):
-        if value != default:
-            args[key] = value
-    if bias is None:
-        args["bias"] = False
+    args = spec_args({"c": cout_g * groups, "k": one(k)}, (
+        ("s", one(list(w.attr("strides", [1, 1]))), 1), ("p", one([p[0], p[1]]), 0),
+        ("output_padding", one(list(w.attr("output_padding", [0, 0]))), 0),
+        ("d", one(list(w.attr("dilations", [1, 1]))), 1), ("groups", groups, 1)),
+        bias is not None)
     w.emit("conv_transpose", args, [x])
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..dims import is_symbolic
 from .ir import IRGraph
-from .structure import OpItem, ParItem, item_nodes
+from .structure import OpItem, item_nodes
 
 
 class _Emitter:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..dims import Permuted
-from .onnx_ops import one
+from .onnx_ops import one, spec_args
 from .torch_ops import TorchWalker, aten
 from .values import Const, Data
 
@@ -20,16 +20,12 @@ def _conv(w: TorchWalker, x: int, weight: Const, bias: Any, stride: Any, padding
     cout, cin_g, *k = weight.dims
     if len(k) != 2:
         raise w.fail(f"only 2-D convolutions are supported (weight {list(weight.dims)})")
-    args: dict[str, Any] = {"c": cout, "k": one(k)}
     pad: Any = padding if isinstance(padding, str) else one(_pair(padding))
     if pad == "valid":
         pad = 0
-    for key, value, default in (("s", one(_pair(stride)), 1), ("p", pad, 0),
-                                ("d", one(_pair(dilation)), 1), ("groups", groups, 1)):
-        if value != default:
-            args[key] = value
-    if bias is None:
-        args["bias"] = False
+    args = spec_args({"c": cout, "k": one(k)}, (("s", one(_pair(stride)), 1), ("p", pad, 0),
+                                                 ("d", one(_pair(dilation)), 1),
+                                                 ("groups", groups, 1)), bias is not None)
     return w.emit("conv", args, [x])
 
 
@@ -162,17 +158,11 @@ def mean(w: TorchWalker, n: Any) -> Data:
 def conv_transpose2d(w: TorchWalker, n: Any) -> Data:
     weight = w.value(w.arg(1, "weight"))
     groups = int(w.arg(6, "groups", 1))
-    args: dict[str, Any] = {"c": weight.dims[1] * groups, "k": one(list(weight.dims[2:]))}
-    for key, i, name, default in (("s", 3, "stride", 1), ("p", 4, "padding", 0),
-                                  ("output_padding", 5, "output_padding", 0),
-                                  ("d", 7, "dilation", 1)):
-        value = one(_pair(w.arg(i, name, default)))
-        if value != default:
-            args[key] = value
-    if groups != 1:
-        args["groups"] = groups
-    if w.arg(2, "bias") is None:
-        args["bias"] = False
+    optional = [(key, one(_pair(w.arg(i, name, default))), default) for key, i, name, default
+                in (("s", 3, "stride", 1), ("p", 4, "padding", 0),
+                    ("output_padding", 5, "output_padding", 0), ("d", 7, "dilation", 1))]
+    args = spec_args({"c": weight.dims[1] * groups, "k": one(list(weight.dims[2:]))},
+                     [*optional, ("groups", groups, 1)], w.arg(2, "bias") is not None)
     return w.emit("conv_transpose", args, [w.data(0)])
 
 

@@ -92,7 +92,6 @@ class _Program:
 
 def _record(gm: Any, x: Any) -> dict:
     """Every fx node's value on a real forward at the input size (ShapeProp, plus non-tensors)."""
-    import torch.fx
     from torch.fx.passes.shape_prop import ShapeProp
 
     seen: dict = {}
