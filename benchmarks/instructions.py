@@ -45,13 +45,22 @@ def main() -> int:
                     help="the source tree to measure (default: this checkout's src/)")
     ap.add_argument("--calls", type=int, default=50, help="K, the extra calls counted")
     args = ap.parse_args()
+    if not (args.src / "cnncost" / "__init__.py").is_file():
+        print(f"instructions.py: {args.src} holds no cnncost package (give a src/ folder)",
+              file=sys.stderr)
+        return 2
     if shutil.which("valgrind") is None:
         print("instructions.py needs valgrind", file=sys.stderr)
         return 2
     env = {**os.environ, "CNNCOST_SRC": str(args.src.resolve()), "MODEL": args.model,
            "PYTHONHASHSEED": "0"}  # the same dict layouts in both processes
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    subprocess.run([sys.executable, "-c", CHILD], env={**env, "CALLS": "1"}, check=True)  # .pyc
+    first = subprocess.run([sys.executable, "-c", CHILD], env={**env, "CALLS": "1"},
+                           capture_output=True, text=True)  # also writes the .pyc files
+    if first.returncode:
+        lines = first.stderr.strip().splitlines() or ["(no message)"]
+        print(f"instructions.py: analyze({args.model!r}) failed: {lines[-1]}", file=sys.stderr)
+        return 2
     base = collected(10, env)
     more = collected(10 + args.calls, env)
     print(f"{args.model}: {(more - base) / args.calls / 1e6:.2f} M instructions per analyze() "
